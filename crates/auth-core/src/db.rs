@@ -1,0 +1,530 @@
+//! [`AuthDb`]: the backend-independent layer between callers and a [`Backend`].
+//!
+//! Like Better Auth's adapter factory, it does everything once for every backend: name lookup,
+//! id generation, defaults and set-on-update fields, value coercion, where normalisation and join
+//! planning. Backends receive only normalised operations on physical tables.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+
+use crate::adapter::{Adapter, TxFn};
+use crate::backend::{
+    Backend, Capabilities, Cond, Delete, Filter, Insert, JoinOne, Op, Select, Set, Transaction, Update,
+};
+use crate::codec::{canonical, decode, encode};
+use crate::error::{Error, Result};
+use crate::query::{Connector, CreateOptions, Join, Mode, Operator, Query, Where};
+use crate::schema::{DefaultValue, FieldType, Model, Schema};
+use crate::value::{Row, Value, truncate_millis};
+
+/// One-to-many joins return at most this many rows per base row unless the join sets a limit.
+pub const DEFAULT_JOIN_LIMIT: u64 = 100;
+
+/// The adapter every backend gets: a [`Backend`] plus a validated [`Schema`].
+/// Cheap to clone; clones share the backend.
+#[derive(Clone)]
+pub struct AuthDb {
+    backend: Arc<dyn Backend>,
+    tx: Option<Arc<dyn Transaction>>,
+    schema: Arc<Schema>,
+    caps: Capabilities,
+}
+
+impl std::fmt::Debug for AuthDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthDb")
+            .field("backend", &self.backend.name())
+            .field("in_transaction", &self.tx.is_some())
+            .finish()
+    }
+}
+
+enum Plan<'a> {
+    One(JoinOne<'a>),
+    Many { model: &'a Model, local: usize, foreign: usize, columns: Vec<usize>, limit: u64 },
+}
+
+impl AuthDb {
+    /// Wraps a backend; fails when the schema asks for what the backend cannot do.
+    pub fn new(backend: impl Backend, schema: Schema) -> Result<Self> {
+        Self::from_arc(Arc::new(backend), schema)
+    }
+
+    /// Wraps a shared backend.
+    pub fn from_arc(backend: Arc<dyn Backend>, schema: Schema) -> Result<Self> {
+        let caps = backend.capabilities();
+        if schema.id_strategy().is_numeric() && !caps.numeric_ids {
+            return Err(Error::InvalidSchema(format!(
+                "serial (numeric) ids are not possible on {}: use random, uuid or native ids",
+                backend.name()
+            )));
+        }
+        Ok(AuthDb { backend, tx: None, schema: Arc::new(schema), caps })
+    }
+
+    /// Creates every missing table (collection) and index of the schema.
+    pub async fn create_schema(&self) -> Result<()> {
+        self.backend.create_schema(&self.schema).await
+    }
+
+    /// The backend underneath.
+    pub fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
+    }
+
+    fn model(&self, name: &str) -> Result<&Model> {
+        self.schema.model(name)
+    }
+
+    fn numeric_ids(&self) -> bool {
+        self.schema.id_strategy().is_numeric()
+    }
+
+    fn encode_value(&self, model: &Model, idx: usize, v: Value) -> Result<Value> {
+        let field = &model.fields[idx];
+        let v = canonical(model, field, v, self.numeric_ids())?;
+        Ok(encode(field, v, self.caps))
+    }
+
+    /// Normalises a where clause; `None` when it can match no row.
+    fn filter(&self, model: &Model, wheres: &[Where]) -> Result<Option<Filter>> {
+        let mut filter = Filter::default();
+        let (mut or_seen, mut or_true) = (false, false);
+        for w in wheres {
+            let cond = self.cond(model, w)?;
+            match (w.connector, cond) {
+                (Connector::And, Some(Some(c))) => filter.and.push(c),
+                (Connector::And, Some(None)) => {}
+                (Connector::And, None) => return Ok(None),
+                (Connector::Or, c) => {
+                    or_seen = true;
+                    match c {
+                        Some(Some(c)) => filter.or.push(c),
+                        Some(None) => or_true = true,
+                        None => {}
+                    }
+                }
+            }
+        }
+        if or_true {
+            filter.or.clear();
+        } else if or_seen && filter.or.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(filter))
+    }
+
+    /// One condition: `Some(Some(c))`, or `Some(None)` when always true, `None` when never.
+    fn cond(&self, model: &Model, w: &Where) -> Result<Option<Option<Cond>>> {
+        let idx = model.field_index(&w.field)?;
+        let field = &model.fields[idx];
+        let is_string = field.ty == FieldType::String && !field.holds_id();
+        let insensitive = w.mode == Mode::Insensitive && is_string;
+        let bad = |reason: String| Error::invalid_query(&model.name, reason);
+        let (op, value) = match w.operator {
+            Operator::Eq | Operator::Ne if w.value.is_null() => {
+                (if w.operator == Operator::Eq { Op::IsNull } else { Op::NotNull }, Value::Null)
+            }
+            Operator::In | Operator::NotIn => {
+                let Value::List(items) = &w.value else {
+                    return Err(bad(format!("`in`/`not_in` on `{}` needs a list", w.field)));
+                };
+                if items.is_empty() {
+                    return Ok(if w.operator == Operator::In { None } else { Some(None) });
+                }
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    if item.is_null() {
+                        return Err(bad(format!("null in the list of `{}`", w.field)));
+                    }
+                    out.push(self.encode_value(model, idx, item.clone())?);
+                }
+                (if w.operator == Operator::In { Op::In } else { Op::NotIn }, Value::List(out))
+            }
+            Operator::Contains | Operator::StartsWith | Operator::EndsWith => {
+                if !is_string {
+                    return Err(bad(format!("pattern operator on non-string field `{}`", w.field)));
+                }
+                let Value::String(_) = &w.value else {
+                    return Err(bad(format!("pattern operator on `{}` needs a string", w.field)));
+                };
+                let op = match w.operator {
+                    Operator::Contains => Op::Contains,
+                    Operator::StartsWith => Op::StartsWith,
+                    _ => Op::EndsWith,
+                };
+                (op, w.value.clone())
+            }
+            op => {
+                if w.value.is_null() {
+                    return Err(bad(format!("`{}` cannot be compared with null by {op:?}", w.field)));
+                }
+                let op = match op {
+                    Operator::Eq => Op::Eq,
+                    Operator::Ne => Op::Ne,
+                    Operator::Lt => Op::Lt,
+                    Operator::Lte => Op::Lte,
+                    Operator::Gt => Op::Gt,
+                    _ => Op::Gte,
+                };
+                (op, self.encode_value(model, idx, w.value.clone())?)
+            }
+        };
+        Ok(Some(Some(Cond { field: idx, op, value, insensitive })))
+    }
+
+    fn columns(&self, model: &Model, select: Option<&Vec<String>>) -> Result<Vec<usize>> {
+        match select {
+            None => Ok((0..model.fields.len()).collect()),
+            Some(names) => names.iter().map(|n| model.field_index(n)).collect(),
+        }
+    }
+
+    fn decode_row(&self, model: &Model, columns: &[usize], values: Vec<Value>) -> Result<Row> {
+        let mut row = Row::new();
+        for (&i, v) in columns.iter().zip(values) {
+            let field = &model.fields[i];
+            row.insert(field.name.clone(), decode(model, field, v)?);
+        }
+        Ok(row)
+    }
+
+    fn default_value(d: &DefaultValue, now: chrono::DateTime<Utc>) -> Value {
+        match d {
+            DefaultValue::Now => Value::Date(now),
+            DefaultValue::Value(v) => v.clone(),
+        }
+    }
+
+    /// The SET list of an update: caller data plus set-on-update fields.
+    fn set_list(&self, model: &Model, mut data: Row) -> Result<Vec<(usize, Set)>> {
+        let now = truncate_millis(Utc::now());
+        let mut set = Vec::new();
+        for (i, field) in model.fields.iter().enumerate() {
+            let v = match data.remove(&field.name) {
+                Some(v) => v,
+                None => match &field.on_update {
+                    Some(d) => Self::default_value(d, now),
+                    None => continue,
+                },
+            };
+            if i == 0 {
+                return Err(Error::invalid_query(&model.name, "the id cannot be updated"));
+            }
+            if v.is_null() && field.required {
+                return Err(Error::MissingField { model: model.name.clone(), field: field.name.clone() });
+            }
+            set.push((i, Set::Value(self.encode_value(model, i, v)?)));
+        }
+        if let Some(name) = data.keys().next() {
+            return Err(Error::UnknownField { model: model.name.clone(), field: name.clone() });
+        }
+        Ok(set)
+    }
+
+    fn plan_join<'a>(&'a self, base: &'a Model, join: &Join) -> Result<Plan<'a>> {
+        let target = self.schema.model(&join.model)?;
+        let columns = self.columns(target, join.select.as_ref())?;
+        if let Some(local) =
+            base.fields.iter().position(|f| f.references.as_ref().is_some_and(|r| r.model == target.name))
+        {
+            let r = base.fields[local].references.as_ref().map(|r| r.field.as_str()).unwrap_or("id");
+            let foreign = target.field_index(r)?;
+            return Ok(Plan::One(JoinOne { model: target, local, foreign, columns }));
+        }
+        if let Some(foreign) =
+            target.fields.iter().position(|f| f.references.as_ref().is_some_and(|r| r.model == base.name))
+        {
+            let r = target.fields[foreign].references.as_ref().map(|r| r.field.as_str()).unwrap_or("id");
+            let local = base.field_index(r)?;
+            if target.fields[foreign].unique {
+                return Ok(Plan::One(JoinOne { model: target, local, foreign, columns }));
+            }
+            let limit = join.limit.unwrap_or(DEFAULT_JOIN_LIMIT);
+            return Ok(Plan::Many { model: target, local, foreign, columns, limit });
+        }
+        Err(Error::invalid_query(
+            &base.name,
+            format!("no reference between `{}` and `{}` to join on", base.name, target.name),
+        ))
+    }
+
+    async fn select_rows(&self, model: &Model, query: &Query, one: bool) -> Result<Vec<Row>> {
+        let Some(filter) = self.filter(model, &query.filter)? else {
+            return Ok(Vec::new());
+        };
+        let selected = self.columns(model, query.select.as_ref())?;
+        let mut columns = selected.clone();
+        let mut ones = Vec::new();
+        let mut manys = Vec::new();
+        for join in &query.join {
+            let plan = self.plan_join(model, join)?;
+            let local = match &plan {
+                Plan::One(j) => j.local,
+                Plan::Many { local, .. } => *local,
+            };
+            if !columns.contains(&local) {
+                columns.push(local);
+            }
+            match plan {
+                Plan::One(j) => ones.push(j),
+                Plan::Many { model: m, local, foreign, columns: c, limit } => {
+                    manys.push((m, local, foreign, c, limit))
+                }
+            }
+        }
+        let sort = match &query.sort {
+            Some((name, dir)) => Some((model.field_index(name)?, *dir)),
+            None => None,
+        };
+        let join_columns: Vec<(&Model, Vec<usize>)> = ones.iter().map(|j| (j.model, j.columns.clone())).collect();
+        let select = Select {
+            model,
+            columns: columns.clone(),
+            filter,
+            sort,
+            limit: if one { Some(1) } else { query.limit },
+            offset: if one { None } else { query.offset },
+            joins: ones,
+        };
+        let records = self.backend.select(select).await?;
+        let mut rows = Vec::with_capacity(records.len());
+        let mut keys: Vec<Vec<Value>> = Vec::with_capacity(records.len());
+        for rec in records {
+            keys.push(rec.values.clone());
+            let mut row = self.decode_row(model, &columns, rec.values)?;
+            for ((jm, jc), joined) in join_columns.iter().zip(rec.joined) {
+                let v = match joined {
+                    Some(values) => Value::Object(self.decode_row(jm, jc, values)?),
+                    None => Value::Null,
+                };
+                row.insert(jm.name.clone(), v);
+            }
+            rows.push(row);
+        }
+        for (target, local, foreign, jc, limit) in manys {
+            let pos = columns.iter().position(|&c| c == local).unwrap_or(0);
+            let mut parents: Vec<Value> = keys.iter().map(|k| k[pos].clone()).filter(|v| !v.is_null()).collect();
+            parents.dedup();
+            let mut children: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+            if !parents.is_empty() {
+                let mut cols = jc.clone();
+                if !cols.contains(&foreign) {
+                    cols.push(foreign);
+                }
+                let fpos = cols.iter().position(|&c| c == foreign).unwrap_or(0);
+                let filter = Filter {
+                    and: vec![Cond { field: foreign, op: Op::In, value: Value::List(parents), insensitive: false }],
+                    or: vec![],
+                };
+                let select = Select {
+                    model: target,
+                    columns: cols.clone(),
+                    filter,
+                    sort: None,
+                    limit: None,
+                    offset: None,
+                    joins: vec![],
+                };
+                for rec in self.backend.select(select).await? {
+                    let key = format!("{:?}", rec.values[fpos]);
+                    let list = children.entry(key).or_default();
+                    if (list.len() as u64) < limit {
+                        let mut child = self.decode_row(target, &cols, rec.values)?;
+                        child.retain(|k, _| jc.iter().any(|&c| target.fields[c].name == *k));
+                        list.push(Value::Object(child));
+                    }
+                }
+            }
+            for (row, key) in rows.iter_mut().zip(&keys) {
+                let list = children.get(&format!("{:?}", key[pos])).cloned().unwrap_or_default();
+                row.insert(target.name.clone(), Value::List(list));
+            }
+        }
+        if columns.len() != selected.len() {
+            let keep: Vec<&str> = selected.iter().map(|&i| model.fields[i].name.as_str()).collect();
+            let joined: Vec<&str> = query.join.iter().map(|j| j.model.as_str()).collect();
+            for row in &mut rows {
+                row.retain(|k, _| keep.contains(&k.as_str()) || joined.contains(&k.as_str()));
+            }
+        }
+        Ok(rows)
+    }
+
+    fn full_row(&self, model: &Model, values: Vec<Value>) -> Result<Row> {
+        let all: Vec<usize> = (0..model.fields.len()).collect();
+        self.decode_row(model, &all, values)
+    }
+}
+
+#[async_trait]
+impl Adapter for AuthDb {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+
+    async fn create(&self, model: &str, mut data: Row, options: CreateOptions) -> Result<Row> {
+        let model = self.model(model)?;
+        for name in data.keys() {
+            model.field(name)?;
+        }
+        let now = truncate_millis(Utc::now());
+        let mut values = Vec::with_capacity(model.fields.len());
+        for (i, field) in model.fields.iter().enumerate() {
+            let given = data.remove(&field.name).filter(|v| !v.is_null());
+            let v = if i == 0 {
+                match given.filter(|_| options.force_id) {
+                    Some(id) => id,
+                    None => match self.schema.id_strategy().generate(&model.name, self.caps.native_ids) {
+                        Some(id) => Value::String(id),
+                        None => continue,
+                    },
+                }
+            } else {
+                match (given, &field.default) {
+                    (Some(v), _) => v,
+                    (None, Some(d)) => Self::default_value(d, now),
+                    (None, None) if field.required => {
+                        return Err(Error::MissingField {
+                            model: model.name.clone(),
+                            field: field.name.clone(),
+                        });
+                    }
+                    (None, None) => continue,
+                }
+            };
+            if v.is_null() {
+                continue;
+            }
+            values.push((i, self.encode_value(model, i, v)?));
+        }
+        let stored = self.backend.insert(Insert { model, values }).await?;
+        let mut row = self.full_row(model, stored)?;
+        if let Some(select) = &options.select {
+            for name in select {
+                model.field(name)?;
+            }
+            row.retain(|k, _| select.contains(k));
+        }
+        Ok(row)
+    }
+
+    async fn find_one(&self, model: &str, query: &Query) -> Result<Option<Row>> {
+        let model = self.model(model)?;
+        Ok(self.select_rows(model, query, true).await?.into_iter().next())
+    }
+
+    async fn find_many(&self, model: &str, query: &Query) -> Result<Vec<Row>> {
+        let model = self.model(model)?;
+        self.select_rows(model, query, false).await
+    }
+
+    async fn count(&self, model: &str, filter: &[Where]) -> Result<u64> {
+        let model = self.model(model)?;
+        match self.filter(model, filter)? {
+            Some(f) => self.backend.count(model, f).await,
+            None => Ok(0),
+        }
+    }
+
+    async fn update(&self, model: &str, filter: &[Where], data: Row) -> Result<Option<Row>> {
+        let model = self.model(model)?;
+        let set = self.set_list(model, data)?;
+        if filter.is_empty() {
+            return Ok(None);
+        }
+        let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
+        let written = self.backend.update(Update { model, filter, set, one: true, returning: true }).await?;
+        written.row.map(|r| self.full_row(model, r)).transpose()
+    }
+
+    async fn update_many(&self, model: &str, filter: &[Where], data: Row) -> Result<u64> {
+        let model = self.model(model)?;
+        let set = self.set_list(model, data)?;
+        let Some(filter) = self.filter(model, filter)? else { return Ok(0) };
+        if set.is_empty() {
+            return self.backend.count(model, filter).await;
+        }
+        Ok(self.backend.update(Update { model, filter, set, one: false, returning: false }).await?.count)
+    }
+
+    async fn delete(&self, model: &str, filter: &[Where]) -> Result<()> {
+        let model = self.model(model)?;
+        if filter.is_empty() {
+            return Ok(());
+        }
+        if let Some(filter) = self.filter(model, filter)? {
+            self.backend.delete(Delete { model, filter, one: false, returning: false }).await?;
+        }
+        Ok(())
+    }
+
+    async fn delete_many(&self, model: &str, filter: &[Where]) -> Result<u64> {
+        let model = self.model(model)?;
+        let Some(filter) = self.filter(model, filter)? else { return Ok(0) };
+        Ok(self.backend.delete(Delete { model, filter, one: false, returning: false }).await?.count)
+    }
+
+    async fn consume_one(&self, model: &str, filter: &[Where]) -> Result<Option<Row>> {
+        let model = self.model(model)?;
+        if filter.is_empty() {
+            return Ok(None);
+        }
+        let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
+        let written = self.backend.delete(Delete { model, filter, one: true, returning: true }).await?;
+        written.row.map(|r| self.full_row(model, r)).transpose()
+    }
+
+    async fn increment_one(
+        &self,
+        model: &str,
+        filter: &[Where],
+        field: &str,
+        delta: i64,
+        set: Row,
+    ) -> Result<Option<Row>> {
+        let model = self.model(model)?;
+        let idx = model.field_index(field)?;
+        if model.fields[idx].ty != FieldType::Number || model.fields[idx].holds_id() {
+            return Err(Error::invalid_query(&model.name, format!("`{field}` is not a number field")));
+        }
+        if set.contains_key(field) {
+            return Err(Error::invalid_query(&model.name, format!("`{field}` is both set and incremented")));
+        }
+        let mut set = self.set_list(model, set)?;
+        set.push((idx, Set::Increment(delta)));
+        if filter.is_empty() {
+            return Ok(None);
+        }
+        let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
+        let written = self.backend.update(Update { model, filter, set, one: true, returning: true }).await?;
+        written.row.map(|r| self.full_row(model, r)).transpose()
+    }
+
+    async fn run_transaction(&self, f: TxFn<'_>) -> Result<()> {
+        if self.tx.is_some() {
+            return f(Arc::new(self.clone())).await;
+        }
+        let tx: Arc<dyn Transaction> = Arc::from(self.backend.begin().await?);
+        let inner = AuthDb {
+            backend: tx.clone(),
+            tx: Some(tx.clone()),
+            schema: self.schema.clone(),
+            caps: self.caps,
+        };
+        match f(Arc::new(inner)).await {
+            Ok(()) => tx.commit().await,
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The SQL statement builder shared by every SQL adapter (SQLite, PostgreSQL, MySQL/MariaDB).
+
+mod ddl;
+mod dialect;
+mod statement;
+
+pub use ddl::{create_indexes, create_schema, create_table};
+pub use dialect::Dialect;
+pub use statement::{JoinSlot, Layout, Stmt, all_types, by_id, count, delete, insert, lock_one, select, update};

@@ -1,0 +1,561 @@
+//! SQL text with bound parameters for every normalised operation.
+//!
+//! Values are always bound, never spliced; identifiers come from the validated schema and are
+//! quoted. Dialect rules live here once: LIKE escaping, case-sensitive comparison on MySQL,
+//! case-sensitive patterns on SQLite (GLOB), RETURNING or its absence.
+
+use super::Dialect;
+use crate::backend::{Cond, Delete, Filter, Insert, Op, Select, Set, Update};
+use crate::query::Direction;
+use crate::schema::{FieldType, Model};
+use crate::value::Value;
+
+/// A statement: SQL text and its parameters in placeholder order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stmt {
+    /// The SQL text.
+    pub sql: String,
+    /// The parameters.
+    pub params: Vec<Value>,
+}
+
+/// Where the values of a joined row sit in a flat result row of [`select`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinSlot {
+    /// Index of the first joined column.
+    pub start: usize,
+    /// Number of joined columns.
+    pub len: usize,
+    /// Index of the column that is NULL exactly when no row was joined.
+    pub presence: usize,
+}
+
+/// The output layout of a [`select`] statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Type of each output column, in order.
+    pub types: Vec<FieldType>,
+    /// Number of base columns (they come first).
+    pub base: usize,
+    /// Joined column ranges, one per join.
+    pub joins: Vec<JoinSlot>,
+}
+
+impl Layout {
+    /// Splits a flat result row into a [`crate::Record`].
+    pub fn record(&self, mut values: Vec<Value>) -> crate::backend::Record {
+        let joined = self
+            .joins
+            .iter()
+            .map(|j| {
+                if values.get(j.presence).is_none_or(Value::is_null) {
+                    None
+                } else {
+                    Some(values[j.start..j.start + j.len].to_vec())
+                }
+            })
+            .collect();
+        values.truncate(self.base);
+        crate::backend::Record { values, joined }
+    }
+}
+
+struct Builder {
+    d: Dialect,
+    sql: String,
+    params: Vec<Value>,
+}
+
+impl Builder {
+    fn new(d: Dialect) -> Self {
+        Builder { d, sql: String::with_capacity(128), params: Vec::new() }
+    }
+
+    fn push(&mut self, s: &str) {
+        self.sql.push_str(s);
+    }
+
+    fn ident(&mut self, s: &str) {
+        let q = self.d.quote(s);
+        self.sql.push_str(&q);
+    }
+
+    fn col(&mut self, alias: Option<&str>, column: &str) {
+        if let Some(a) = alias {
+            self.push(a);
+            self.push(".");
+        }
+        self.ident(column);
+    }
+
+    fn param(&mut self, v: Value) {
+        self.params.push(v);
+        match self.d {
+            Dialect::Postgres => {
+                let n = self.params.len();
+                self.sql.push_str(&format!("${n}"));
+            }
+            _ => self.sql.push('?'),
+        }
+    }
+
+    fn finish(self) -> Stmt {
+        Stmt { sql: self.sql, params: self.params }
+    }
+
+    fn filter(&mut self, model: &Model, alias: Option<&str>, f: &Filter) {
+        if f.is_empty() {
+            return;
+        }
+        self.push(" WHERE ");
+        self.conditions(model, alias, f);
+    }
+
+    fn conditions(&mut self, model: &Model, alias: Option<&str>, f: &Filter) {
+        for (i, c) in f.and.iter().enumerate() {
+            if i > 0 {
+                self.push(" AND ");
+            }
+            self.cond(model, alias, c);
+        }
+        if !f.or.is_empty() {
+            if !f.and.is_empty() {
+                self.push(" AND ");
+            }
+            self.push("(");
+            for (i, c) in f.or.iter().enumerate() {
+                if i > 0 {
+                    self.push(" OR ");
+                }
+                self.cond(model, alias, c);
+            }
+            self.push(")");
+        }
+    }
+
+    /// The column as compared: lower-cased when insensitive, binary on MySQL for strings.
+    fn operand_col(&mut self, model: &Model, alias: Option<&str>, c: &Cond) {
+        let field = &model.fields[c.field];
+        if c.insensitive {
+            self.push("LOWER(");
+            self.col(alias, &field.column);
+            self.push(")");
+        } else if self.d == Dialect::Mysql && field.ty == FieldType::String {
+            self.push("BINARY ");
+            self.col(alias, &field.column);
+        } else {
+            self.col(alias, &field.column);
+        }
+    }
+
+    fn operand_value(&mut self, insensitive: bool, v: Value) {
+        if insensitive {
+            self.push("LOWER(");
+            self.param(v);
+            self.push(")");
+        } else {
+            self.param(v);
+        }
+    }
+
+    fn cond(&mut self, model: &Model, alias: Option<&str>, c: &Cond) {
+        let column = &model.fields[c.field].column;
+        let cmp = match c.op {
+            Op::IsNull | Op::NotNull => {
+                self.push("(");
+                self.col(alias, column);
+                self.push(if c.op == Op::IsNull { " IS NULL)" } else { " IS NOT NULL)" });
+                return;
+            }
+            Op::In | Op::NotIn => {
+                self.push("(");
+                self.operand_col(model, alias, c);
+                self.push(if c.op == Op::In { " IN (" } else { " NOT IN (" });
+                let items = match &c.value {
+                    Value::List(items) => items.clone(),
+                    v => vec![v.clone()],
+                };
+                for (i, v) in items.into_iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.operand_value(c.insensitive, v);
+                }
+                self.push("))");
+                return;
+            }
+            Op::Contains | Op::StartsWith | Op::EndsWith => {
+                self.pattern(alias, column, c);
+                return;
+            }
+            Op::Eq => " = ",
+            Op::Ne => " <> ",
+            Op::Lt => " < ",
+            Op::Lte => " <= ",
+            Op::Gt => " > ",
+            Op::Gte => " >= ",
+        };
+        self.push("(");
+        self.operand_col(model, alias, c);
+        self.push(cmp);
+        self.operand_value(c.insensitive, c.value.clone());
+        self.push(")");
+    }
+
+    fn pattern(&mut self, alias: Option<&str>, column: &str, c: &Cond) {
+        let text = c.value.as_str().unwrap_or_default();
+        let (pre, post) = match c.op {
+            Op::Contains => (true, true),
+            Op::StartsWith => (false, true),
+            _ => (true, false),
+        };
+        if self.d == Dialect::Sqlite && !c.insensitive {
+            // SQLite's LIKE ignores ASCII case; GLOB is case-sensitive.
+            let mut p = String::with_capacity(text.len() + 2);
+            if pre {
+                p.push('*');
+            }
+            for ch in text.chars() {
+                match ch {
+                    '*' => p.push_str("[*]"),
+                    '?' => p.push_str("[?]"),
+                    '[' => p.push_str("[[]"),
+                    _ => p.push(ch),
+                }
+            }
+            if post {
+                p.push('*');
+            }
+            self.push("(");
+            self.col(alias, column);
+            self.push(" GLOB ");
+            self.param(Value::String(p));
+            self.push(")");
+            return;
+        }
+        let mut p = String::with_capacity(text.len() + 2);
+        if pre {
+            p.push('%');
+        }
+        for ch in text.chars() {
+            if matches!(ch, '%' | '_' | '!') {
+                p.push('!');
+            }
+            p.push(ch);
+        }
+        if post {
+            p.push('%');
+        }
+        self.push("(");
+        match (self.d, c.insensitive) {
+            (Dialect::Postgres, true) => {
+                self.col(alias, column);
+                self.push(" ILIKE ");
+            }
+            (_, true) => {
+                self.push("LOWER(");
+                self.col(alias, column);
+                self.push(") LIKE LOWER(");
+                self.param(Value::String(p));
+                self.push(") ESCAPE '!')");
+                return;
+            }
+            (Dialect::Mysql, false) => {
+                self.push("BINARY ");
+                self.col(alias, column);
+                self.push(" LIKE ");
+            }
+            _ => {
+                self.col(alias, column);
+                self.push(" LIKE ");
+            }
+        }
+        self.param(Value::String(p));
+        self.push(" ESCAPE '!')");
+    }
+
+    fn limit(&mut self, limit: Option<u64>, offset: Option<u64>) {
+        match (limit, offset) {
+            (Some(l), _) => self.push(&format!(" LIMIT {l}")),
+            (None, Some(_)) => match self.d {
+                Dialect::Sqlite => self.push(" LIMIT -1"),
+                Dialect::Mysql => self.push(" LIMIT 18446744073709551615"),
+                Dialect::Postgres => {}
+            },
+            (None, None) => {}
+        }
+        if let Some(o) = offset {
+            self.push(&format!(" OFFSET {o}"));
+        }
+    }
+
+    fn column_list(&mut self, model: &Model, alias: Option<&str>, columns: &[usize]) {
+        for (i, &c) in columns.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.col(alias, &model.fields[c].column);
+        }
+    }
+
+    fn returning_all(&mut self, model: &Model) {
+        if self.d.returning() {
+            self.push(" RETURNING ");
+            let all: Vec<usize> = (0..model.fields.len()).collect();
+            self.column_list(model, None, &all);
+        }
+    }
+
+    /// `"id" IN (SELECT "id" FROM t WHERE filter LIMIT 1)`: picks one row atomically.
+    fn one_row(&mut self, model: &Model, f: &Filter) {
+        let id = &model.fields[0].column;
+        self.ident(id);
+        self.push(" IN (SELECT ");
+        self.ident(id);
+        self.push(" FROM ");
+        self.ident(&model.table);
+        self.filter(model, None, f);
+        self.push(" LIMIT 1)");
+    }
+}
+
+/// Types of all fields of a model, in field order.
+pub fn all_types(model: &Model) -> Vec<FieldType> {
+    model.fields.iter().map(|f| f.ty).collect()
+}
+
+/// SELECT with one-to-one LEFT JOINs; the [`Layout`] splits result rows into records.
+pub fn select(d: Dialect, op: &Select<'_>) -> (Stmt, Layout) {
+    let mut b = Builder::new(d);
+    let mut types: Vec<FieldType> = op.columns.iter().map(|&c| op.model.fields[c].ty).collect();
+    b.push("SELECT ");
+    b.column_list(op.model, Some("b"), &op.columns);
+    let mut slots = Vec::new();
+    for (n, j) in op.joins.iter().enumerate() {
+        let alias = format!("j{n}");
+        let start = types.len();
+        for &c in &j.columns {
+            b.push(", ");
+            b.col(Some(&alias), &j.model.fields[c].column);
+            types.push(j.model.fields[c].ty);
+        }
+        b.push(", ");
+        b.col(Some(&alias), &j.model.fields[j.foreign].column);
+        types.push(j.model.fields[j.foreign].ty);
+        slots.push(JoinSlot { start, len: j.columns.len(), presence: types.len() - 1 });
+    }
+    b.push(" FROM ");
+    b.ident(&op.model.table);
+    b.push(" b");
+    for (n, j) in op.joins.iter().enumerate() {
+        let alias = format!("j{n}");
+        b.push(" LEFT JOIN ");
+        b.ident(&j.model.table);
+        b.push(&format!(" {alias} ON "));
+        b.col(Some(&alias), &j.model.fields[j.foreign].column);
+        b.push(" = ");
+        b.col(Some("b"), &op.model.fields[j.local].column);
+    }
+    b.filter(op.model, Some("b"), &op.filter);
+    if let Some((c, dir)) = op.sort {
+        b.push(" ORDER BY ");
+        let field = &op.model.fields[c];
+        // Byte order for strings on every backend.
+        match (d, field.ty) {
+            (Dialect::Mysql, FieldType::String) => {
+                b.push("BINARY ");
+                b.col(Some("b"), &field.column);
+            }
+            (Dialect::Postgres, FieldType::String) => {
+                b.col(Some("b"), &field.column);
+                b.push(" COLLATE \"C\"");
+            }
+            _ => b.col(Some("b"), &field.column),
+        }
+        b.push(if dir == Direction::Desc { " DESC" } else { " ASC" });
+    }
+    b.limit(op.limit, op.offset);
+    (b.finish(), Layout { types, base: op.columns.len(), joins: slots })
+}
+
+/// SELECT COUNT(*).
+pub fn count(d: Dialect, model: &Model, filter: &Filter) -> Stmt {
+    let mut b = Builder::new(d);
+    b.push("SELECT COUNT(*) FROM ");
+    b.ident(&model.table);
+    b.filter(model, None, filter);
+    b.finish()
+}
+
+/// INSERT, with RETURNING of every field where the dialect has it.
+pub fn insert(d: Dialect, op: &Insert<'_>) -> Stmt {
+    let mut b = Builder::new(d);
+    b.push("INSERT INTO ");
+    b.ident(&op.model.table);
+    if op.values.is_empty() {
+        b.push(if d == Dialect::Mysql { " () VALUES ()" } else { " DEFAULT VALUES" });
+    } else {
+        b.push(" (");
+        let cols: Vec<usize> = op.values.iter().map(|(c, _)| *c).collect();
+        b.column_list(op.model, None, &cols);
+        b.push(") VALUES (");
+        for (i, (_, v)) in op.values.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.param(v.clone());
+        }
+        b.push(")");
+    }
+    b.returning_all(op.model);
+    b.finish()
+}
+
+/// UPDATE. With `op.one` on dialects with RETURNING: one row, picked and changed in one
+/// statement, the filter checked again on the locked row, and the row returned. On MySQL use
+/// [`lock_one`] in a transaction, then update and read by id.
+pub fn update(d: Dialect, op: &Update<'_>) -> Stmt {
+    let mut b = Builder::new(d);
+    b.push("UPDATE ");
+    b.ident(&op.model.table);
+    b.push(" SET ");
+    for (i, (c, set)) in op.set.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        let column = &op.model.fields[*c].column;
+        b.ident(column);
+        b.push(" = ");
+        match set {
+            Set::Value(v) => b.param(v.clone()),
+            Set::Increment(delta) => {
+                b.ident(column);
+                b.push(" + ");
+                b.param(Value::Int(*delta));
+            }
+        }
+    }
+    if op.one && d.returning() {
+        b.push(" WHERE ");
+        if !op.filter.is_empty() {
+            b.conditions(op.model, None, &op.filter);
+            b.push(" AND ");
+        }
+        b.one_row(op.model, &op.filter);
+        if op.returning {
+            b.returning_all(op.model);
+        }
+    } else {
+        b.filter(op.model, None, &op.filter);
+        if op.one {
+            b.push(" LIMIT 1");
+        }
+    }
+    b.finish()
+}
+
+/// DELETE; with `op.one` on dialects with RETURNING, one row picked, deleted and returned in one
+/// statement. On MySQL use [`lock_one`] in a transaction, then read and delete by id.
+pub fn delete(d: Dialect, op: &Delete<'_>) -> Stmt {
+    let mut b = Builder::new(d);
+    b.push("DELETE FROM ");
+    b.ident(&op.model.table);
+    if op.one && d.returning() {
+        b.push(" WHERE ");
+        if !op.filter.is_empty() {
+            b.conditions(op.model, None, &op.filter);
+            b.push(" AND ");
+        }
+        b.one_row(op.model, &op.filter);
+        if op.returning {
+            b.returning_all(op.model);
+        }
+    } else {
+        b.filter(op.model, None, &op.filter);
+        if op.one {
+            b.push(" LIMIT 1");
+        }
+    }
+    b.finish()
+}
+
+/// `SELECT <all fields> ... LIMIT 1 FOR UPDATE`: locks one matching row (dialects without
+/// RETURNING run it first, in a transaction).
+pub fn lock_one(d: Dialect, model: &Model, filter: &Filter) -> Stmt {
+    let mut b = Builder::new(d);
+    b.push("SELECT ");
+    let all: Vec<usize> = (0..model.fields.len()).collect();
+    b.column_list(model, None, &all);
+    b.push(" FROM ");
+    b.ident(&model.table);
+    b.filter(model, None, filter);
+    b.push(" LIMIT 1");
+    if d != Dialect::Sqlite {
+        b.push(" FOR UPDATE");
+    }
+    b.finish()
+}
+
+/// A filter matching the row whose id is `id` (as stored).
+pub fn by_id(id: Value) -> Filter {
+    Filter { and: vec![Cond { field: 0, op: Op::Eq, value: id, insensitive: false }], or: vec![] }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Schema;
+
+    fn filter(conds: Vec<Cond>) -> Filter {
+        Filter { and: conds, or: vec![] }
+    }
+
+    #[test]
+    fn patterns_escape_wildcards_per_dialect() {
+        let schema = Schema::better_auth();
+        let user = schema.model("user").unwrap();
+        let name = user.field_index("name").unwrap();
+        let f = filter(vec![Cond { field: name, op: Op::Contains, value: "5%_!*".into(), insensitive: false }]);
+        let s = count(Dialect::Postgres, user, &f);
+        assert_eq!(s.sql, "SELECT COUNT(*) FROM \"user\" WHERE (\"name\" LIKE $1 ESCAPE '!')");
+        assert_eq!(s.params, vec![Value::from("%5!%!_!!*%")]);
+        let s = count(Dialect::Sqlite, user, &f);
+        assert_eq!(s.sql, "SELECT COUNT(*) FROM \"user\" WHERE (\"name\" GLOB ?)");
+        assert_eq!(s.params, vec![Value::from("*5%_![*]*")]);
+        let s = count(Dialect::Mysql, user, &f);
+        assert_eq!(s.sql, "SELECT COUNT(*) FROM `user` WHERE (BINARY `name` LIKE ? ESCAPE '!')");
+    }
+
+    #[test]
+    fn and_or_groups_are_parenthesised() {
+        let schema = Schema::better_auth();
+        let user = schema.model("user").unwrap();
+        let c = |v: &str| Cond { field: 1, op: Op::Eq, value: v.into(), insensitive: false };
+        let f = Filter { and: vec![c("a"), c("b")], or: vec![c("c"), c("d")] };
+        let s = count(Dialect::Sqlite, user, &f);
+        assert_eq!(
+            s.sql,
+            "SELECT COUNT(*) FROM \"user\" WHERE (\"name\" = ?) AND (\"name\" = ?) AND ((\"name\" = ?) OR (\"name\" = ?))"
+        );
+    }
+
+    #[test]
+    fn update_one_rechecks_the_filter_and_returns_the_row() {
+        let schema = Schema::better_auth();
+        let v = schema.model("verification").unwrap();
+        let op = Update {
+            model: v,
+            filter: filter(vec![Cond { field: 1, op: Op::Eq, value: "x".into(), insensitive: false }]),
+            set: vec![(2, Set::Value("y".into()))],
+            one: true,
+            returning: true,
+        };
+        let s = update(Dialect::Postgres, &op);
+        assert_eq!(
+            s.sql,
+            "UPDATE \"verification\" SET \"value\" = $1 WHERE (\"identifier\" = $2) AND \"id\" IN \
+             (SELECT \"id\" FROM \"verification\" WHERE (\"identifier\" = $3) LIMIT 1) RETURNING \
+             \"id\", \"identifier\", \"value\", \"expiresAt\", \"createdAt\", \"updatedAt\""
+        );
+    }
+}
