@@ -1,1 +1,112 @@
-//! stub
+//! The conformance suite: one generic suite that every adapter × backend runs unchanged.
+//!
+//! An adapter crate adds this crate as a dev-dependency and writes a `harness = false` test:
+//!
+//! ```no_run
+//! use auth_conformance::{Factory, Target};
+//! # struct MyFactory;
+//! # impl Factory for MyFactory {
+//! #   fn target(&self) -> Target { unimplemented!() }
+//! #   fn adapter(&self, _: auth_core::SchemaConfig)
+//! #     -> futures::future::BoxFuture<'static, auth_core::Result<auth_core::AuthDb>> { unimplemented!() }
+//! # }
+//! fn main() -> std::process::ExitCode {
+//!     auth_conformance::run(vec![std::sync::Arc::new(MyFactory)])
+//! }
+//! ```
+//!
+//! Each case is a named trial (`libtest-mimic`), registered only when the backend's
+//! [`auth_core::Capabilities`] allow it; every case shows by name in the output.
+
+mod cases;
+mod context;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use auth_core::{AuthDb, Capabilities, Result, SchemaConfig};
+
+pub use cases::{Case, all_cases};
+pub use context::Ctx;
+
+/// What a factory tests, or why it cannot.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `adapter/backend`, e.g. `rusqlite/sqlite`: the row of the conformance matrix.
+    pub label: String,
+    /// The backend's capabilities (decides which cases are registered).
+    pub capabilities: Capabilities,
+    /// `Some(reason)` when the backend cannot be reached; the reason names the variable to set.
+    pub unavailable: Option<String>,
+}
+
+/// Makes isolated adapters for the cases of one adapter × backend.
+pub trait Factory: Send + Sync + 'static {
+    /// The matrix row and capabilities.
+    fn target(&self) -> Target;
+
+    /// A fresh adapter over `config`'s schema, its tables created, sharing no rows or tables
+    /// with any other call (cases run in parallel).
+    fn adapter(&self, config: SchemaConfig) -> BoxFuture<'static, Result<AuthDb>>;
+}
+
+/// Every registered trial for these factories.
+pub fn trials(factories: Vec<Arc<dyn Factory>>) -> Vec<Trial> {
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .expect("the test runtime starts"),
+    );
+    let mut out = Vec::new();
+    for factory in factories {
+        let target = factory.target();
+        for case in all_cases() {
+            if !(case.requires)(&target.capabilities) {
+                continue;
+            }
+            let name = format!("{}::{}", case.group, case.name);
+            if let Some(why) = &target.unavailable {
+                let why = why.clone();
+                let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+                let trial = Trial::test(name, move || {
+                    if in_ci {
+                        Err(Failed::from(format!("backend unavailable in CI: {why}")))
+                    } else {
+                        Ok(())
+                    }
+                })
+                .with_kind(target.label.clone());
+                out.push(if in_ci { trial } else { trial.with_ignored_flag(true) });
+                continue;
+            }
+            let rt = rt.clone();
+            let factory = factory.clone();
+            let run = case.run;
+            out.push(
+                Trial::test(name, move || {
+                    let ctx = Ctx::new(factory);
+                    rt.block_on(run(ctx)).map_err(|e| Failed::from(format!("{e}")))
+                })
+                .with_kind(target.label.clone()),
+            );
+        }
+    }
+    out
+}
+
+/// Runs the suite for these factories with libtest's command line; the test binary's `main`.
+pub fn run(factories: Vec<Arc<dyn Factory>>) -> ExitCode {
+    let args = Arguments::from_args();
+    for f in &factories {
+        let t = f.target();
+        if let Some(why) = t.unavailable {
+            eprintln!("conformance: {} skipped ({why})", t.label);
+        }
+    }
+    libtest_mimic::run(&args, trials(factories)).exit_code()
+}

@@ -1,1 +1,53 @@
-//! stub
+//! `auth-rusqlite`: the auth adapter on SQLite through rusqlite (bundled SQLite).
+//!
+//! ```no_run
+//! # async fn demo() -> auth_core::Result<()> {
+//! use auth_core::{AuthStore, NewUser, Schema};
+//! let db = auth_rusqlite::connect("file:./dev.db", Schema::better_auth()).await?;
+//! let user = db.create_user(NewUser::new("Ada", "ada@example.com")).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Connections run in WAL mode with foreign keys on and a busy timeout; every database call runs
+//! on a blocking thread, so the async runtime never stalls. Dates are stored as ISO-8601 text with
+//! milliseconds and `Z`, booleans as 0/1, as Better Auth's own SQLite migrations do.
+
+mod backend;
+mod convert;
+mod open;
+mod pool;
+
+pub use backend::SqliteBackend;
+pub use open::SqliteOptions;
+
+use auth_core::{AuthDb, Error, Result, Schema};
+
+impl SqliteBackend {
+    /// Opens a database: `:memory:`, `file:./dev.db`, `sqlite://path`, or a plain path.
+    pub fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, &SqliteOptions::default())
+    }
+
+    /// Opens a database with pool options.
+    pub fn open_with(url: &str, options: &SqliteOptions) -> Result<Self> {
+        let location = open::parse_location(url)?;
+        let conns = open::open_all(&location, options)?;
+        Ok(Self::from_pool(pool::Pool::new(conns, options.acquire_timeout)))
+    }
+
+    /// Uses a connection the application already has (foreign keys and a busy timeout are
+    /// switched on; the journal mode is left as it is).
+    pub fn from_connection(conn: rusqlite::Connection) -> Result<Self> {
+        let opts = SqliteOptions::default();
+        open::configure(&conn, opts.busy_timeout, false)
+            .map_err(|e| Error::Connection(format!("cannot configure SQLite connection: {e}")))?;
+        Ok(Self::from_pool(pool::Pool::new(vec![conn], opts.acquire_timeout)))
+    }
+}
+
+/// Opens `url`, creates the schema's missing tables and indexes, and returns the adapter.
+pub async fn connect(url: &str, schema: Schema) -> Result<AuthDb> {
+    let db = AuthDb::new(SqliteBackend::open(url)?, schema)?;
+    db.create_schema().await?;
+    Ok(db)
+}

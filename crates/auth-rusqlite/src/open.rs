@@ -1,0 +1,109 @@
+//! Opening SQLite databases from paths and URLs.
+
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use auth_core::Error;
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Connections in the pool (1 for `:memory:`).
+    pub pool_size: usize,
+    /// How long a caller waits for a free connection.
+    pub acquire_timeout: Duration,
+    /// How long SQLite waits for a lock held by another connection or process.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            pool_size: 4,
+            acquire_timeout: Duration::from_secs(30),
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Where the database lives, parsed from what a user writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Location {
+    Memory,
+    Path(String),
+    Uri(String),
+}
+
+/// Accepts `:memory:`, `file:./dev.db`, `file:dev.db?mode=ro` (a URI), `sqlite://./dev.db`,
+/// `sqlite:dev.db` and plain paths.
+pub(crate) fn parse_location(url: &str) -> Result<Location, Error> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(Error::Connection("empty SQLite database path".into()));
+    }
+    if matches!(url, ":memory:" | "sqlite::memory:" | "sqlite://:memory:" | "file::memory:") {
+        return Ok(Location::Memory);
+    }
+    if let Some(rest) = url.strip_prefix("file:") {
+        return Ok(if rest.contains('?') { Location::Uri(url.to_string()) } else { Location::Path(rest.to_string()) });
+    }
+    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        return Ok(Location::Path(rest.to_string()));
+    }
+    if url.contains("://") {
+        return Err(Error::Connection(format!("not a SQLite URL: `{}`", url.split("://").next().unwrap_or(url))));
+    }
+    Ok(Location::Path(url.to_string()))
+}
+
+/// Sets what every connection needs: foreign keys (per connection), a busy timeout, WAL.
+pub(crate) fn configure(conn: &Connection, busy: Duration, wal: bool) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+    if wal {
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn open_all(loc: &Location, opts: &SqliteOptions) -> Result<Vec<Connection>, Error> {
+    let err = |e: rusqlite::Error| Error::Connection(format!("cannot open SQLite database: {e}"));
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    match loc {
+        Location::Memory => {
+            let conn = Connection::open_in_memory().map_err(err)?;
+            configure(&conn, opts.busy_timeout, false).map_err(err)?;
+            Ok(vec![conn])
+        }
+        Location::Path(p) | Location::Uri(p) => {
+            let size = opts.pool_size.max(1);
+            let mut out = Vec::with_capacity(size);
+            for _ in 0..size {
+                let conn = Connection::open_with_flags(p, flags).map_err(err)?;
+                configure(&conn, opts.busy_timeout, true).map_err(err)?;
+                out.push(conn);
+            }
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse() {
+        assert_eq!(parse_location(":memory:").unwrap(), Location::Memory);
+        assert_eq!(parse_location("file:./dev.db").unwrap(), Location::Path("./dev.db".into()));
+        assert_eq!(parse_location("sqlite://a.db").unwrap(), Location::Path("a.db".into()));
+        assert_eq!(parse_location("file:a.db?mode=rwc").unwrap(), Location::Uri("file:a.db?mode=rwc".into()));
+        assert!(parse_location("postgres://x").is_err());
+        assert!(parse_location("").is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! Create, read, update, delete and count on the core tables.
+
+use auth_core::{
+    Adapter, CreateOptions, Direction, Error, Query, Result, Value, Where, row,
+};
+
+use super::util::{id, make_user, names, s, user};
+use crate::Ctx;
+
+cases!("basic": create_returns_row_with_id_and_defaults, create_with_select, create_ignores_id_unless_forced,
+    create_force_id, find_one_by_id, find_one_missing_is_none, find_many_all_and_filtered,
+    find_many_sort_limit_offset, find_many_has_no_default_limit, count_rows, update_returns_updated_row,
+    update_sets_updated_at, update_no_match_is_none, update_empty_where_is_none, update_changes_one_row,
+    update_many_counts_matched_rows, delete_removes_matching_rows, delete_empty_where_deletes_nothing,
+    delete_many_counts, find_one_with_select);
+
+async fn create_returns_row_with_id_and_defaults(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let row = db.create("user", user("Ada"), CreateOptions::default()).await?;
+    let id = id(&row);
+    assert_eq!(id.len(), 32, "default ids are 32 characters: {id}");
+    assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
+    assert_eq!(s(&row, "name"), "Ada");
+    assert_eq!(row.get("emailVerified"), Some(&Value::Bool(false)));
+    assert_eq!(row.get("image"), Some(&Value::Null));
+    let created = row.get("createdAt").and_then(Value::as_date).expect("createdAt is a date");
+    assert!((chrono::Utc::now() - created).num_seconds().abs() < 60);
+    assert_eq!(row.get("updatedAt"), row.get("createdAt"));
+    Ok(())
+}
+
+async fn create_with_select(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let opts = CreateOptions { select: Some(vec!["id".into(), "email".into()]), ..Default::default() };
+    let row = db.create("user", user("Bob"), opts).await?;
+    assert_eq!(row.keys().collect::<Vec<_>>(), ["email", "id"]);
+    Ok(())
+}
+
+async fn create_ignores_id_unless_forced(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let mut data = user("Cy");
+    data.insert("id".into(), "my-own-id".into());
+    let row = db.create("user", data, CreateOptions::default()).await?;
+    assert_ne!(id(&row), "my-own-id");
+    Ok(())
+}
+
+async fn create_force_id(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let mut data = user("Di");
+    data.insert("id".into(), "forcedid0000000000000000000000xx".into());
+    let row = db.create("user", data, CreateOptions { force_id: true, ..Default::default() }).await?;
+    assert_eq!(id(&row), "forcedid0000000000000000000000xx");
+    let found = db.find_one("user", &Query::filter(vec![Where::eq("id", "forcedid0000000000000000000000xx")])).await?;
+    assert_eq!(found.map(|r| s(&r, "name").to_string()), Some("Di".into()));
+    Ok(())
+}
+
+async fn find_one_by_id(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let a = make_user(&db, "Ann").await?;
+    make_user(&db, "Ben").await?;
+    let row = db.find_one("user", &Query::filter(vec![Where::eq("id", a.as_str())])).await?.expect("found");
+    assert_eq!(s(&row, "name"), "Ann");
+    assert_eq!(s(&row, "email"), "ann@example.com");
+    Ok(())
+}
+
+async fn find_one_missing_is_none(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    make_user(&db, "Eve").await?;
+    let q = Query::filter(vec![Where::eq("email", "nobody@example.com")]);
+    assert!(db.find_one("user", &q).await?.is_none());
+    Ok(())
+}
+
+async fn find_one_with_select(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    make_user(&db, "Fay").await?;
+    let q = Query::filter(vec![Where::eq("name", "Fay")]).select(&["email"]);
+    let row = db.find_one("user", &q).await?.expect("found");
+    assert_eq!(row, row! { "email" => "fay@example.com" });
+    Ok(())
+}
+
+async fn find_many_all_and_filtered(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for n in ["Gus", "Hal", "Ivy"] {
+        make_user(&db, n).await?;
+    }
+    let all = db.find_many("user", &Query::new()).await?;
+    assert_eq!(names(&all, "name"), ["Gus", "Hal", "Ivy"]);
+    let some = db.find_many("user", &Query::filter(vec![Where::ne("name", "Hal")])).await?;
+    assert_eq!(names(&some, "name"), ["Gus", "Ivy"]);
+    Ok(())
+}
+
+async fn find_many_sort_limit_offset(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for n in ["b", "d", "a", "c", "e"] {
+        make_user(&db, n).await?;
+    }
+    let get = |q: Query| {
+        let db = db.clone();
+        async move {
+            let rows = db.find_many("user", &q).await?;
+            Ok::<_, Error>(rows.iter().map(|r| s(r, "name").to_string()).collect::<Vec<_>>())
+        }
+    };
+    assert_eq!(get(Query::new().sort_by("name", Direction::Asc)).await?, ["a", "b", "c", "d", "e"]);
+    assert_eq!(get(Query::new().sort_by("name", Direction::Desc)).await?, ["e", "d", "c", "b", "a"]);
+    assert_eq!(get(Query::new().sort_by("name", Direction::Asc).limit(2)).await?, ["a", "b"]);
+    assert_eq!(get(Query::new().sort_by("name", Direction::Asc).limit(2).offset(2)).await?, ["c", "d"]);
+    assert_eq!(get(Query::new().sort_by("name", Direction::Asc).offset(3)).await?, ["d", "e"]);
+    Ok(())
+}
+
+async fn find_many_has_no_default_limit(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let uid = make_user(&db, "Many").await?;
+    for i in 0..150 {
+        super::util::make_session(&db, &uid, &format!("tok-{i}"), 60).await?;
+    }
+    let rows = db.find_many("session", &Query::filter(vec![Where::eq("userId", uid.as_str())])).await?;
+    assert_eq!(rows.len(), 150, "find_many must not cut result sets at 100");
+    Ok(())
+}
+
+async fn count_rows(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for n in ["Jo", "Kim", "Lu"] {
+        make_user(&db, n).await?;
+    }
+    assert_eq!(db.count("user", &[]).await?, 3);
+    assert_eq!(db.count("user", &[Where::eq("name", "Kim")]).await?, 1);
+    assert_eq!(db.count("user", &[Where::eq("name", "Nobody")]).await?, 0);
+    Ok(())
+}
+
+async fn update_returns_updated_row(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let uid = make_user(&db, "Max").await?;
+    let row = db
+        .update("user", &[Where::eq("id", uid.as_str())], row! { "name" => "Maxine", "emailVerified" => true })
+        .await?
+        .expect("updated");
+    assert_eq!(s(&row, "name"), "Maxine");
+    assert_eq!(row.get("emailVerified"), Some(&Value::Bool(true)));
+    assert_eq!(s(&row, "email"), "max@example.com");
+    let again = db.find_one("user", &Query::filter(vec![Where::eq("id", uid.as_str())])).await?.expect("found");
+    assert_eq!(again, row);
+    Ok(())
+}
+
+async fn update_sets_updated_at(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let past = chrono::DateTime::from_timestamp_millis(1_600_000_000_123).expect("valid");
+    let mut data = user("Ned");
+    data.insert("createdAt".into(), past.into());
+    data.insert("updatedAt".into(), past.into());
+    let created = db.create("user", data, CreateOptions::default()).await?;
+    assert_eq!(created.get("updatedAt"), Some(&Value::Date(past)));
+    let row = db.update("user", &[Where::eq("id", id(&created))], row! { "name" => "Ned2" }).await?.expect("row");
+    let updated = row.get("updatedAt").and_then(Value::as_date).expect("date");
+    assert!(updated > past, "updatedAt moves on update");
+    assert_eq!(row.get("createdAt"), Some(&Value::Date(past)), "createdAt stays");
+    Ok(())
+}
+
+async fn update_no_match_is_none(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    make_user(&db, "Oz").await?;
+    let r = db.update("user", &[Where::eq("name", "Nobody")], row! { "name" => "X" }).await?;
+    assert!(r.is_none());
+    assert_eq!(db.count("user", &[Where::eq("name", "X")]).await?, 0);
+    Ok(())
+}
+
+async fn update_empty_where_is_none(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    make_user(&db, "Pam").await?;
+    let r = db.update("user", &[], row! { "name" => "X" }).await?;
+    assert!(r.is_none());
+    assert_eq!(db.count("user", &[Where::eq("name", "Pam")]).await?, 1, "nothing touched");
+    Ok(())
+}
+
+async fn update_changes_one_row(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for n in ["Q1", "Q2", "Q3"] {
+        db.create("user", row! { "name" => "Q", "email" => format!("{n}@x.io") }, CreateOptions::default()).await?;
+    }
+    let r = db.update("user", &[Where::eq("name", "Q")], row! { "name" => "R" }).await?;
+    assert!(r.is_some());
+    assert_eq!(db.count("user", &[Where::eq("name", "R")]).await?, 1, "a non-unique where updates one row");
+    assert_eq!(db.count("user", &[Where::eq("name", "Q")]).await?, 2);
+    Ok(())
+}
+
+async fn update_many_counts_matched_rows(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for n in ["S1", "S2", "S3"] {
+        db.create("user", row! { "name" => n, "email" => format!("{n}@x.io"), "emailVerified" => n == "S1" }, CreateOptions::default())
+            .await?;
+    }
+    let n = db.update_many("user", &[Where::starts_with("name", "S")], row! { "emailVerified" => true }).await?;
+    assert_eq!(n, 3, "rows matched, including the one already true");
+    assert_eq!(db.count("user", &[Where::eq("emailVerified", true)]).await?, 3);
+    let none = db.update_many("user", &[Where::eq("name", "nobody")], row! { "name" => "x" }).await?;
+    assert_eq!(none, 0);
+    Ok(())
+}
+
+async fn delete_removes_matching_rows(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let a = make_user(&db, "Tad").await?;
+    make_user(&db, "Uma").await?;
+    db.delete("user", &[Where::eq("id", a.as_str())]).await?;
+    db.delete("user", &[Where::eq("id", "does-not-exist")]).await?;
+    let left = db.find_many("user", &Query::new()).await?;
+    assert_eq!(names(&left, "name"), ["Uma"]);
+    Ok(())
+}
+
+async fn delete_empty_where_deletes_nothing(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    make_user(&db, "Vic").await?;
+    db.delete("user", &[]).await?;
+    assert_eq!(db.count("user", &[]).await?, 1);
+    Ok(())
+}
+
+async fn delete_many_counts(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for n in ["Wa", "Wb", "Xc"] {
+        make_user(&db, n).await?;
+    }
+    assert_eq!(db.delete_many("user", &[Where::starts_with("name", "W")]).await?, 2);
+    assert_eq!(db.delete_many("user", &[Where::starts_with("name", "W")]).await?, 0);
+    assert_eq!(names(&db.find_many("user", &Query::new()).await?, "name"), ["Xc"]);
+    Ok(())
+}
