@@ -55,7 +55,7 @@ async fn consume_one_concurrent_exactly_one_wins(ctx: Ctx) -> Result<()> {
     });
     let mut winners = 0;
     for r in join_all(tasks).await {
-        if r.map_err(|e| Error::backend_msg(e))??.is_some() {
+        if r.map_err(Error::backend_msg)??.is_some() {
             winners += 1;
         }
     }
@@ -110,7 +110,7 @@ async fn increment_one_concurrent_all_counted(ctx: Ctx) -> Result<()> {
         })
     });
     for r in join_all(tasks).await {
-        assert!(r.map_err(|e| Error::backend_msg(e))??.is_some());
+        assert!(r.map_err(Error::backend_msg)??.is_some());
     }
     let row = db.find_one("twoFactor", &auth_core::Query::filter(vec![Where::eq("id", tid.as_str())])).await?.expect("row");
     assert_eq!(row.get("failedVerificationCount"), Some(&Value::Int(32)));
@@ -129,7 +129,7 @@ async fn increment_one_concurrent_guard_holds(ctx: Ctx) -> Result<()> {
     });
     let mut ok = 0;
     for r in join_all(tasks).await {
-        if r.map_err(|e| Error::backend_msg(e))??.is_some() {
+        if r.map_err(Error::backend_msg)??.is_some() {
             ok += 1;
         }
     }
@@ -147,7 +147,7 @@ async fn concurrent_creates_one_email_wins(ctx: Ctx) -> Result<()> {
     });
     let (mut won, mut unique) = (0, 0);
     for r in join_all(tasks).await {
-        match r.map_err(|e| Error::backend_msg(e))? {
+        match r.map_err(Error::backend_msg)? {
             Ok(_) => won += 1,
             Err(Error::UniqueViolation { .. }) => unique += 1,
             Err(e) => return Err(e),

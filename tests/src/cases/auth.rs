@@ -37,7 +37,7 @@ async fn update_user_fields(ctx: Ctx) -> Result<()> {
     assert_eq!(v.image.as_deref(), Some("https://img"));
     assert_eq!(v.email, "new@example.com");
     assert!(v.updated_at >= u.updated_at);
-    assert_eq!(db.update_user("missing", row! { "name" => "x" }).await?, None);
+    assert_eq!(db.update_user("ffffffffffffffffffffffff", row! { "name" => "x" }).await?, None);
     Ok(())
 }
 

@@ -18,8 +18,13 @@ async fn create_returns_row_with_id_and_defaults(ctx: Ctx) -> Result<()> {
     let db = ctx.db().await?;
     let row = db.create("user", user("Ada"), CreateOptions::default()).await?;
     let id = id(&row);
-    assert_eq!(id.len(), 32, "default ids are 32 characters: {id}");
-    assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
+    if ctx.capabilities().native_ids {
+        assert_eq!(id.len(), 24, "native ids are ObjectIds as 24 hex digits: {id}");
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+    } else {
+        assert_eq!(id.len(), 32, "default ids are 32 alphanumeric characters: {id}");
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
     assert_eq!(s(&row, "name"), "Ada");
     assert_eq!(row.get("emailVerified"), Some(&Value::Bool(false)));
     assert_eq!(row.get("image"), Some(&Value::Null));
@@ -40,19 +45,19 @@ async fn create_with_select(ctx: Ctx) -> Result<()> {
 async fn create_ignores_id_unless_forced(ctx: Ctx) -> Result<()> {
     let db = ctx.db().await?;
     let mut data = user("Cy");
-    data.insert("id".into(), "my-own-id".into());
+    data.insert("id".into(), "abcdefabcdefabcdefabcdef".into());
     let row = db.create("user", data, CreateOptions::default()).await?;
-    assert_ne!(id(&row), "my-own-id");
+    assert_ne!(id(&row), "abcdefabcdefabcdefabcdef");
     Ok(())
 }
 
 async fn create_force_id(ctx: Ctx) -> Result<()> {
     let db = ctx.db().await?;
     let mut data = user("Di");
-    data.insert("id".into(), "forcedid0000000000000000000000xx".into());
+    data.insert("id".into(), "0123456789abcdef0123abcd".into());
     let row = db.create("user", data, CreateOptions { force_id: true, ..Default::default() }).await?;
-    assert_eq!(id(&row), "forcedid0000000000000000000000xx");
-    let found = db.find_one("user", &Query::filter(vec![Where::eq("id", "forcedid0000000000000000000000xx")])).await?;
+    assert_eq!(id(&row), "0123456789abcdef0123abcd");
+    let found = db.find_one("user", &Query::filter(vec![Where::eq("id", "0123456789abcdef0123abcd")])).await?;
     assert_eq!(found.map(|r| s(&r, "name").to_string()), Some("Di".into()));
     Ok(())
 }
@@ -217,7 +222,7 @@ async fn delete_removes_matching_rows(ctx: Ctx) -> Result<()> {
     let a = make_user(&db, "Tad").await?;
     make_user(&db, "Uma").await?;
     db.delete("user", &[Where::eq("id", a.as_str())]).await?;
-    db.delete("user", &[Where::eq("id", "does-not-exist")]).await?;
+    db.delete("user", &[Where::eq("id", "ffffffffffffffffffffffff")]).await?;
     let left = db.find_many("user", &Query::new()).await?;
     assert_eq!(names(&left, "name"), ["Uma"]);
     Ok(())

@@ -68,7 +68,7 @@ async fn unique_violation_is_typed(ctx: Ctx) -> Result<()> {
 
 async fn foreign_key_violation_is_typed(ctx: Ctx) -> Result<()> {
     let db = ctx.db().await?;
-    let data = row! { "userId" => "no-such-user-0000000000000000000", "token" => "orphan", "expiresAt" => in_minutes(5) };
+    let data = row! { "userId" => "0123456789abcdef01234567", "token" => "orphan", "expiresAt" => in_minutes(5) };
     let e = db.create("session", data, CreateOptions::default()).await;
     assert!(matches!(&e, Err(Error::ForeignKeyViolation { .. })), "{e:?}");
     assert_eq!(db.count("session", &[]).await?, 0);

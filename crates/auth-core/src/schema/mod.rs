@@ -215,13 +215,13 @@ impl Default for Schema {
 }
 
 impl Schema {
-    /// Better Auth's four core tables with default names and random string ids.
+    /// Better Auth's four core tables with default names and native ids.
     pub fn better_auth() -> Schema {
         let models = core_models()
             .into_iter()
             .map(|(name, fields)| Model { name: name.into(), table: name.into(), fields })
             .collect();
-        Schema { models, id: IdStrategy::Random }
+        Schema { models, id: IdStrategy::Native }
     }
 
     /// Merges a configuration over Better Auth's tables and validates the result.
@@ -327,16 +327,16 @@ impl Schema {
                         )));
                     }
                 }
-                if let Some(DefaultValue::Value(v)) = &f.default {
-                    if !tables::default_fits(f.ty, v) {
-                        return Err(Error::InvalidSchema(format!(
-                            "default of `{}.{}` is a {}, the field is a {}",
-                            m.name,
-                            f.name,
-                            v.kind(),
-                            f.ty.name()
-                        )));
-                    }
+                if let Some(DefaultValue::Value(v)) = &f.default
+                    && !tables::default_fits(f.ty, v)
+                {
+                    return Err(Error::InvalidSchema(format!(
+                        "default of `{}.{}` is a {}, the field is a {}",
+                        m.name,
+                        f.name,
+                        v.kind(),
+                        f.ty.name()
+                    )));
                 }
             }
         }

@@ -43,17 +43,17 @@ pub fn create_table(dialect: Dialect, schema: &Schema, model: &Model) -> String 
         cols.push(col);
     }
     for field in &model.fields {
-        if let Some(r) = &field.references {
-            if let Ok(target) = schema.model(&r.model) {
-                let target_col = target.field(&r.field).map(|f| f.column.as_str()).unwrap_or("id");
-                cols.push(format!(
-                    "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
-                    q(&field.column),
-                    q(&target.table),
-                    q(target_col),
-                    r.on_delete.sql()
-                ));
-            }
+        if let Some(r) = &field.references
+            && let Ok(target) = schema.model(&r.model)
+        {
+            let target_col = target.field(&r.field).map(|f| f.column.as_str()).unwrap_or("id");
+            cols.push(format!(
+                "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
+                q(&field.column),
+                q(&target.table),
+                q(target_col),
+                r.on_delete.sql()
+            ));
         }
     }
     let suffix = if dialect == Dialect::Mysql { " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" } else { "" };
