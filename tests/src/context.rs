@@ -2,18 +2,19 @@
 
 use std::sync::Arc;
 
-use auth_core::{AuthDb, Result, SchemaConfig};
+use auth_core::{AuthDb, Capabilities, Result, SchemaConfig};
 
 use crate::Factory;
 
 /// The handle a case receives.
 pub struct Ctx {
     factory: Arc<dyn Factory>,
+    capabilities: Capabilities,
 }
 
 impl Ctx {
-    pub(crate) fn new(factory: Arc<dyn Factory>) -> Self {
-        Ctx { factory }
+    pub(crate) fn new(factory: Arc<dyn Factory>, capabilities: Capabilities) -> Self {
+        Ctx { factory, capabilities }
     }
 
     /// An adapter over Better Auth's default schema.
@@ -27,7 +28,7 @@ impl Ctx {
     }
 
     /// The backend's capabilities.
-    pub fn capabilities(&self) -> auth_core::Capabilities {
-        self.factory.target().capabilities
+    pub fn capabilities(&self) -> Capabilities {
+        self.capabilities
     }
 }

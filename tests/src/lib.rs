@@ -62,6 +62,7 @@ pub fn trials(factories: Vec<Arc<dyn Factory>>) -> Vec<Trial> {
             .build()
             .expect("the test runtime starts"),
     );
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let mut out = Vec::new();
     for factory in factories {
         let target = factory.target();
@@ -70,43 +71,60 @@ pub fn trials(factories: Vec<Arc<dyn Factory>>) -> Vec<Trial> {
                 continue;
             }
             let name = format!("{}::{}", case.group, case.name);
-            if let Some(why) = &target.unavailable {
-                let why = why.clone();
-                let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-                let trial = Trial::test(name, move || {
-                    if in_ci {
-                        Err(Failed::from(format!("backend unavailable in CI: {why}")))
-                    } else {
-                        Ok(())
-                    }
-                })
-                .with_kind(target.label.clone());
-                out.push(if in_ci { trial } else { trial.with_ignored_flag(true) });
-                continue;
-            }
-            let rt = rt.clone();
-            let factory = factory.clone();
-            let run = case.run;
-            out.push(
-                Trial::test(name, move || {
-                    let ctx = Ctx::new(factory);
-                    rt.block_on(run(ctx)).map_err(|e| Failed::from(format!("{e}")))
-                })
-                .with_kind(target.label.clone()),
-            );
+            let trial = match &target.unavailable {
+                Some(why) => {
+                    let why = why.clone();
+                    Trial::test(name, move || Err(Failed::from(format!("backend unavailable: {why}"))))
+                        .with_ignored_flag(!in_ci)
+                }
+                None => {
+                    let (rt, factory, caps, run) = (rt.clone(), factory.clone(), target.capabilities, case.run);
+                    Trial::test(name, move || {
+                        rt.block_on(run(Ctx::new(factory, caps))).map_err(|e| Failed::from(format!("{e}")))
+                    })
+                }
+            };
+            out.push(trial.with_kind(target.label.clone()));
         }
     }
     out
 }
 
 /// Runs the suite for these factories with libtest's command line; the test binary's `main`.
+///
+/// `AUTH_CONFORMANCE_ONLY=<label>[,<label>]` keeps only those matrix rows (used by
+/// `cargo xtask conformance` to time each row on its own). An unreachable backend's cases are
+/// reported as ignored, with the reason on stderr; with `CI=true` they fail.
 pub fn run(factories: Vec<Arc<dyn Factory>>) -> ExitCode {
     let args = Arguments::from_args();
-    for f in &factories {
+    let only = std::env::var("AUTH_CONFORMANCE_ONLY").unwrap_or_default();
+    let keep: Vec<&str> = only.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let mut chosen: Vec<Arc<dyn Factory>> = Vec::new();
+    for f in factories {
         let t = f.target();
-        if let Some(why) = t.unavailable {
+        if !keep.is_empty() && !keep.contains(&t.label.as_str()) {
+            continue;
+        }
+        if let Some(why) = &t.unavailable {
             eprintln!("conformance: {} skipped ({why})", t.label);
         }
+        chosen.push(Arc::new(Resolved { target: t, inner: f }));
     }
-    libtest_mimic::run(&args, trials(factories)).exit_code()
+    libtest_mimic::run(&args, trials(chosen)).exit_code()
+}
+
+/// A factory whose target was computed once.
+struct Resolved {
+    target: Target,
+    inner: Arc<dyn Factory>,
+}
+
+impl Factory for Resolved {
+    fn target(&self) -> Target {
+        self.target.clone()
+    }
+
+    fn adapter(&self, config: SchemaConfig) -> BoxFuture<'static, Result<AuthDb>> {
+        self.inner.adapter(config)
+    }
 }

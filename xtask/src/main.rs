@@ -1,1 +1,42 @@
-fn main() {}
+//! `cargo xtask …`: workspace tasks.
+//!
+//! - `conformance [--adapter a,b] [--backend x,y]`: runs the conformance suite for every
+//!   adapter × backend and prints the matrix; exits non-zero on any failure.
+//! - `vendor <adapter> <dest>`: copies an adapter crate and `auth-core` into `dest`, with every
+//!   workspace-inherited setting written out, so they build on their own.
+
+mod conformance;
+mod vendor;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage:\n  cargo xtask conformance [--adapter rusqlite,seaorm,...] [--backend sqlite,postgres,...]\n  \
+         cargo xtask vendor <adapter> <dest-dir>"
+    );
+    ExitCode::from(2)
+}
+
+/// The workspace root (the parent of `xtask/`).
+fn root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("conformance") => conformance::run(&args[1..]),
+        Some("vendor") if args.len() == 3 => vendor::run(&args[1], &PathBuf::from(&args[2])),
+        _ => return usage(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

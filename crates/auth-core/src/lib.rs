@@ -53,3 +53,12 @@ macro_rules! row {
         r
     }};
 }
+
+/// The docs' code blocks, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+mod doc_tests {
+    #[doc = include_str!("../../../docs/schema.md")]
+    struct Schema;
+    #[doc = include_str!("../../../docs/adapter-trait.md")]
+    struct AdapterTrait;
+}

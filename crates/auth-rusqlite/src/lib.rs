@@ -51,3 +51,8 @@ pub async fn connect(url: &str, schema: Schema) -> Result<AuthDb> {
     db.create_schema().await?;
     Ok(db)
 }
+
+/// The README's code blocks, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

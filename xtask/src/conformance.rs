@@ -1,0 +1,148 @@
+//! The conformance matrix: one run of the suite per adapter × backend row.
+
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use crate::root;
+
+/// Every matrix row: (adapter crate suffix, backend). A row runs when its crate has a
+/// conformance test.
+const ROWS: &[(&str, &str)] = &[
+    ("rusqlite", "sqlite"),
+    ("seaorm", "postgres"),
+    ("seaorm", "mysql"),
+    ("seaorm", "sqlite"),
+    ("diesel", "postgres"),
+    ("diesel", "mysql"),
+    ("diesel", "sqlite"),
+    ("mongo", "mongodb"),
+];
+
+#[derive(Default)]
+struct Row {
+    label: String,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    seconds: f64,
+    skip_reason: Option<String>,
+    failures: String,
+    error: Option<String>,
+}
+
+fn list(args: &[String], flag: &str) -> Result<Option<Vec<String>>, String> {
+    match args.iter().position(|a| a == flag) {
+        None => Ok(None),
+        Some(i) => {
+            let v = args.get(i + 1).ok_or_else(|| format!("{flag} needs a value"))?;
+            Ok(Some(v.split(',').map(|s| s.trim().to_string()).collect()))
+        }
+    }
+}
+
+/// Runs the matrix; `args` are `--adapter` / `--backend` filters.
+pub fn run(args: &[String]) -> Result<ExitCode, String> {
+    for a in args.iter().filter(|a| a.starts_with("--")) {
+        if a != "--adapter" && a != "--backend" {
+            return Err(format!("unknown flag `{a}` (use --adapter, --backend)"));
+        }
+    }
+    let adapters = list(args, "--adapter")?;
+    let backends = list(args, "--backend")?;
+    let root = root();
+    let rows: Vec<(&str, &str)> = ROWS
+        .iter()
+        .copied()
+        .filter(|(a, _)| root.join(format!("crates/auth-{a}/tests/conformance.rs")).exists())
+        .filter(|(a, _)| adapters.as_ref().is_none_or(|l| l.iter().any(|x| x == a)))
+        .filter(|(_, b)| backends.as_ref().is_none_or(|l| l.iter().any(|x| x == b)))
+        .collect();
+    if rows.is_empty() {
+        return Err("no adapter × backend row matches the filters".into());
+    }
+    let mut results = Vec::new();
+    let mut built: Vec<&str> = Vec::new();
+    for (adapter, backend) in rows {
+        let krate = format!("auth-{adapter}");
+        if !built.contains(&adapter) {
+            eprintln!("building {krate} conformance tests ...");
+            let out = Command::new(env!("CARGO"))
+                .current_dir(&root)
+                .args(["test", "-p", &krate, "--test", "conformance", "--no-run", "--quiet"])
+                .output()
+                .map_err(|e| format!("cannot run cargo: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("building {krate} failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+            }
+            built.push(adapter);
+        }
+        let label = format!("{adapter}/{backend}");
+        eprintln!("running {label} ...");
+        results.push(run_row(&root, &krate, &label)?);
+    }
+    print_matrix(&results);
+    let bad = results.iter().any(|r| r.failed > 0 || r.error.is_some());
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let skipped_in_ci = ci && results.iter().any(|r| r.skipped > 0);
+    Ok(if bad || skipped_in_ci { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn run_row(root: &std::path::Path, krate: &str, label: &str) -> Result<Row, String> {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(["test", "-p", krate, "--test", "conformance", "--quiet", "--", "--format", "pretty"])
+        // Timestamps must not depend on the machine's time zone: run far from UTC.
+        .env("TZ", "Pacific/Chatham")
+        .env("AUTH_CONFORMANCE_ONLY", label)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut row = Row { label: label.to_string(), seconds: start.elapsed().as_secs_f64(), ..Row::default() };
+    let tag = format!("[{label}] ");
+    for line in stdout.lines() {
+        let Some(rest) = line.strip_prefix("test ").and_then(|l| l.strip_prefix(&tag)) else { continue };
+        if rest.ends_with("... ok") {
+            row.passed += 1;
+        } else if rest.ends_with("... FAILED") {
+            row.failed += 1;
+        } else if rest.ends_with("... ignored") {
+            row.skipped += 1;
+        }
+    }
+    row.skip_reason = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("conformance: {label} skipped (")))
+        .map(|r| r.trim_end_matches(')').to_string());
+    if let Some(i) = stdout.find("\nfailures:\n") {
+        row.failures = stdout[i..].to_string();
+    }
+    if row.passed + row.failed + row.skipped == 0 {
+        row.error = Some(format!("no case ran:\n{stdout}\n{stderr}"));
+    }
+    Ok(row)
+}
+
+fn print_matrix(rows: &[Row]) {
+    println!();
+    println!("{:<20} {:>7} {:>7} {:>8} {:>8}", "adapter/backend", "passed", "failed", "skipped", "time");
+    println!("{}", "-".repeat(54));
+    for r in rows {
+        println!("{:<20} {:>7} {:>7} {:>8} {:>7.1}s", r.label, r.passed, r.failed, r.skipped, r.seconds);
+    }
+    println!();
+    for r in rows {
+        if let Some(why) = &r.skip_reason {
+            println!("{}: skipped ({why})", r.label);
+        }
+        if let Some(e) = &r.error {
+            println!("{}: error: {e}", r.label);
+        }
+        if !r.failures.is_empty() {
+            println!("{} failures:{}", r.label, r.failures);
+        }
+    }
+    let (p, f, s) = rows.iter().fold((0, 0, 0), |(p, f, s), r| (p + r.passed, f + r.failed, s + r.skipped));
+    println!("conformance: {p} passed, {f} failed, {s} skipped");
+}
