@@ -441,6 +441,12 @@ impl Adapter for AuthDb {
             return Ok(None);
         }
         let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
+        if set.is_empty() {
+            let all = (0..model.fields.len()).collect();
+            let select = Select { model, columns: all, filter, sort: None, limit: Some(1), offset: None, joins: vec![] };
+            let found = self.backend.select(select).await?.into_iter().next();
+            return found.map(|r| self.full_row(model, r.values)).transpose();
+        }
         let written = self.backend.update(Update { model, filter, set, one: true, returning: true }).await?;
         written.row.map(|r| self.full_row(model, r)).transpose()
     }

@@ -119,7 +119,11 @@ async fn passkey_plugin(ctx: Ctx) -> Result<()> {
     let bumped = db.increment_one("passkey", &[Where::eq("id", id(&pk))], "counter", 1, row! {}).await?.expect("row");
     assert_eq!(bumped.get("counter"), Some(&Value::Int(1)));
     let found = db.find_one("passkey", &Query::filter(vec![Where::eq("credentialID", "cred-1")])).await?;
-    assert_eq!(found.map(|r| id(&r)), Some(id(&pk)));
+    assert_eq!(found.as_ref().map(id), Some(id(&pk)));
+    // Nothing to change (passkey has no set-on-update field): the row comes back as it is.
+    let same = db.update("passkey", &[Where::eq("id", id(&pk))], row! {}).await?;
+    assert_eq!(same, found);
+    assert_eq!(db.update_many("passkey", &[Where::eq("credentialID", "cred-1")], row! {}).await?, 1);
     Ok(())
 }
 

@@ -51,7 +51,7 @@ impl Layout {
                 if values.get(j.presence).is_none_or(Value::is_null) {
                     None
                 } else {
-                    Some(values[j.start..j.start + j.len].to_vec())
+                    values.get(j.start..j.start + j.len).map(<[Value]>::to_vec)
                 }
             })
             .collect();
