@@ -7,9 +7,11 @@
 
 use async_trait::async_trait;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::query::Direction;
-use crate::schema::{Model, Schema};
+use crate::schema::diff::Difference;
+use crate::schema::live::LiveSchema;
+use crate::schema::{Field, Model, Schema};
 use crate::value::Value;
 
 /// What a backend stores natively; `auth-core` encodes everything else.
@@ -27,6 +29,9 @@ pub struct Capabilities {
     pub numeric_ids: bool,
     /// The backend makes its own ids for [`crate::IdStrategy::Native`] (MongoDB ObjectIds).
     pub native_ids: bool,
+    /// Rows have no fixed columns (MongoDB documents): schema checks compare tables and
+    /// indexes only.
+    pub schemaless: bool,
 }
 
 /// A comparison, after normalisation.
@@ -215,6 +220,25 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Begins a transaction; its operations see and commit together.
     async fn begin(&self) -> Result<Box<dyn Transaction>>;
+
+    /// The live tables (collections), columns and indexes of the tables `schema` names.
+    async fn describe(&self, schema: &Schema) -> Result<LiveSchema> {
+        let _ = schema;
+        Err(Error::Unsupported(format!("{} cannot describe a live schema", self.name())))
+    }
+
+    /// Whether a live column of type `live_type` holds `field` (for schema checks).
+    fn accepts(&self, field: &Field, live_type: &str) -> bool {
+        let _ = (field, live_type);
+        true
+    }
+
+    /// Closes the safe `differences` (creates tables, columns, indexes), all or nothing where
+    /// the database allows; never alters or drops.
+    async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {
+        let _ = (schema, differences);
+        Err(Error::Unsupported(format!("{} cannot migrate", self.name())))
+    }
 }
 
 /// A backend inside a transaction. Dropped without `commit`, it rolls back.

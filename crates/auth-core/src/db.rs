@@ -17,6 +17,7 @@ use crate::backend::{
 use crate::codec::{canonical, decode, encode};
 use crate::error::{Error, Result};
 use crate::query::{Connector, CreateOptions, Join, Mode, Operator, Query, Where};
+use crate::schema::diff::{Difference, diff};
 use crate::schema::{DefaultValue, FieldType, Model, Schema};
 use crate::value::{Row, Value, truncate_millis};
 
@@ -65,9 +66,44 @@ impl AuthDb {
         Ok(AuthDb { backend, tx: None, schema: Arc::new(schema), caps })
     }
 
+    /// The same backend (and connections) under another schema, e.g. a newer configuration to
+    /// check or migrate the database against.
+    pub fn with_schema(&self, schema: Schema) -> Result<Self> {
+        let mut db = Self::from_arc(self.backend.clone(), schema)?;
+        db.tx = self.tx.clone();
+        Ok(db)
+    }
+
     /// Creates every missing table (collection) and index of the schema.
     pub async fn create_schema(&self) -> Result<()> {
         self.backend.create_schema(&self.schema).await
+    }
+
+    /// Compares the configured schema with the live database: every missing table, column and
+    /// index, and every type mismatch (the check the CLI's `check` runs; call it at start-up).
+    pub async fn check_schema(&self) -> Result<Vec<Difference>> {
+        let live = self.backend.describe(&self.schema).await?;
+        Ok(diff(&self.schema, &live, |f, t| self.backend.accepts(f, t)))
+    }
+
+    /// Creates what is missing (tables, columns, indexes) and returns what was missing; never
+    /// alters or drops. When a difference cannot be closed safely (a type mismatch, a required
+    /// column without default on a table with rows), nothing is changed and the error lists it.
+    /// With `dry_run`, only reports.
+    pub async fn migrate(&self, dry_run: bool) -> Result<Vec<Difference>> {
+        let differences = self.check_schema().await?;
+        let unsafe_ones: Vec<String> =
+            differences.iter().filter(|d| !d.is_safe(&self.schema)).map(ToString::to_string).collect();
+        if !unsafe_ones.is_empty() {
+            return Err(Error::InvalidSchema(format!(
+                "cannot migrate safely, nothing was changed: {}",
+                unsafe_ones.join("; ")
+            )));
+        }
+        if !dry_run && !differences.is_empty() {
+            self.backend.migrate(&self.schema, &differences).await?;
+        }
+        Ok(differences)
     }
 
     /// The backend underneath.

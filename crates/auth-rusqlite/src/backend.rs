@@ -7,8 +7,10 @@ use rusqlite::params_from_iter;
 use tokio::sync::Mutex;
 
 use auth_core::backend::{Delete, Filter, Insert, Select, Update, Written};
+use auth_core::schema::diff::Difference;
+use auth_core::schema::live::LiveSchema;
 use auth_core::sql::{self, Dialect, Stmt};
-use auth_core::{Backend, Capabilities, Error, Model, Record, Result, Schema, Transaction, Value};
+use auth_core::{Backend, Capabilities, Error, Field, Model, Record, Result, Schema, Transaction, Value};
 
 use crate::convert::{from_sql, map_err, to_sql};
 use crate::pool::{Lease, Pool};
@@ -98,6 +100,7 @@ impl Backend for SqliteBackend {
             native_arrays: false,
             numeric_ids: true,
             native_ids: false,
+            schemaless: false,
         }
     }
 
@@ -106,9 +109,7 @@ impl Backend for SqliteBackend {
     }
 
     async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        let ddl = sql::create_schema(D, schema).join(";\n");
-        let script = format!("BEGIN IMMEDIATE;\n{ddl};\nCOMMIT;");
-        self.run(None, move |c| c.execute_batch(&script)).await
+        self.ddl(sql::create_schema(D, schema)).await
     }
 
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
@@ -154,9 +155,38 @@ impl Backend for SqliteBackend {
             .map_err(|e| Error::Transaction(format!("BEGIN failed: {}", map_err(None, e))))?;
         Ok(Box::new(SqliteBackend { runner: Runner::Tx(Arc::new(Mutex::new(Some(lease)))) }))
     }
+
+    async fn describe(&self, schema: &Schema) -> Result<LiveSchema> {
+        let tables: Vec<String> = schema.models().iter().map(|m| m.table.clone()).collect();
+        self.run(None, move |c| crate::describe::describe(c, &tables)).await
+    }
+
+    fn accepts(&self, field: &Field, live_type: &str) -> bool {
+        D.accepts(field, live_type)
+    }
+
+    async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {
+        self.ddl(sql::migration(D, schema, differences)).await
+    }
 }
 
 impl SqliteBackend {
+    /// Runs DDL statements in one transaction: all or nothing.
+    async fn ddl(&self, statements: Vec<String>) -> Result<()> {
+        if statements.is_empty() {
+            return Ok(());
+        }
+        let script = format!("BEGIN IMMEDIATE;\n{};\nCOMMIT;", statements.join(";\n"));
+        self.run(None, move |c| {
+            let r = c.execute_batch(&script);
+            if r.is_err() && !c.is_autocommit() {
+                c.execute_batch("ROLLBACK")?;
+            }
+            r
+        })
+        .await
+    }
+
     async fn write(&self, model: &Model, stmt: Stmt, returning: bool) -> Result<Written> {
         if returning {
             let row = self.rows(model, stmt).await?.into_iter().next();

@@ -14,6 +14,7 @@
 
 mod backend;
 mod convert;
+mod describe;
 mod open;
 mod pool;
 

@@ -43,6 +43,7 @@ mod customisation;
 mod errors;
 mod ids;
 mod joins;
+mod migrations;
 mod transactions;
 mod values;
 mod where_;
@@ -58,6 +59,7 @@ pub fn all_cases() -> Vec<Case> {
         ids::cases(),
         errors::cases(),
         atomic::cases(),
+        migrations::cases(),
         transactions::cases(),
         auth::cases(),
     ]

@@ -4,7 +4,9 @@
 //! fields, custom names, id strategy) and validated then; every later operation looks names up
 //! here, so an unknown model or field is caught before any database is touched.
 
+pub mod diff;
 mod field;
+pub mod live;
 mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};

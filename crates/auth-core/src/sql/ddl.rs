@@ -1,7 +1,9 @@
 //! CREATE TABLE / CREATE INDEX statements matching Better Auth's migrations.
 
 use super::Dialect;
-use crate::schema::{DefaultValue, FieldType, Model, Schema};
+use crate::schema::diff::Difference;
+use crate::schema::{DefaultValue, Field, FieldType, Model, Schema};
+use crate::value::Value;
 
 /// Statements creating every table and index of `schema` that does not exist yet, referenced
 /// tables first. Running them twice changes nothing.
@@ -75,4 +77,143 @@ pub fn create_indexes(dialect: Dialect, model: &Model) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Statements that close the safe `differences` (see [`Difference::is_safe`]): create missing
+/// tables with their indexes, add missing columns, create missing indexes. Unsafe differences
+/// produce nothing; callers refuse to migrate when any is present.
+pub fn migration(dialect: Dialect, schema: &Schema, differences: &[Difference]) -> Vec<String> {
+    let mut tables = Vec::new();
+    let mut rest = Vec::new();
+    for d in differences.iter().filter(|d| d.is_safe(schema)) {
+        match d {
+            Difference::MissingTable { model, .. } => {
+                if let Ok(m) = schema.model(model) {
+                    tables.push(create_table(dialect, schema, m));
+                    rest.extend(create_indexes(dialect, m));
+                }
+            }
+            Difference::MissingColumn { model, field, .. } => {
+                if let Ok(m) = schema.model(model)
+                    && let Ok(f) = m.field(field)
+                {
+                    rest.extend(add_column(dialect, schema, m, f));
+                }
+            }
+            Difference::MissingIndex { table, index, .. } => rest.push(format!(
+                "CREATE {}INDEX IF NOT EXISTS {} ON {} ({})",
+                if index.unique { "UNIQUE " } else { "" },
+                dialect.quote(&index.name),
+                dialect.quote(table),
+                dialect.quote(&index.column)
+            )),
+            Difference::TypeMismatch { .. } | Difference::Nullable { .. } => {}
+        }
+    }
+    tables.extend(rest);
+    tables
+}
+
+fn add_column(dialect: Dialect, schema: &Schema, model: &Model, field: &Field) -> Vec<String> {
+    let q = |s: &str| dialect.quote(s);
+    let mut col = format!("ALTER TABLE {} ADD COLUMN {} {}", q(&model.table), q(&field.column), dialect.column_type(field));
+    if field.required {
+        col.push_str(" NOT NULL");
+        let default = match &field.default {
+            Some(DefaultValue::Now) => Some(dialect.now_default().to_string()),
+            Some(DefaultValue::Value(v)) => Some(dialect.literal(v)),
+            // SQLite cannot add a NOT NULL column without a default, even to an empty table.
+            None if dialect == Dialect::Sqlite => Some(dialect.literal(&zero(field))),
+            None => None,
+        };
+        if let Some(d) = default {
+            col.push_str(" DEFAULT ");
+            col.push_str(&d);
+        }
+    }
+    let mut out = vec![col];
+    if let Some(r) = &field.references
+        && let Ok(target) = schema.model(&r.model)
+    {
+        let target_col = target.field(&r.field).map(|f| f.column.as_str()).unwrap_or("id");
+        let fk = format!(
+            "FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {}",
+            q(&field.column),
+            q(&target.table),
+            q(target_col),
+            r.on_delete.sql()
+        );
+        match dialect {
+            Dialect::Sqlite => {
+                // SQLite adds a reference only inline, and only to a nullable column.
+                if !field.required {
+                    out[0].push_str(&format!(" REFERENCES {} ({}) ON DELETE {}", q(&target.table), q(target_col), r.on_delete.sql()));
+                }
+            }
+            _ => out.push(format!("ALTER TABLE {} ADD {fk}", q(&model.table))),
+        }
+    }
+    out
+}
+
+fn zero(field: &Field) -> Value {
+    match field.ty {
+        FieldType::Number => Value::Int(0),
+        FieldType::Boolean => Value::Int(0),
+        FieldType::Date => Value::from("1970-01-01T00:00:00.000Z"),
+        FieldType::Json | FieldType::StringArray | FieldType::NumberArray => Value::from("[]"),
+        FieldType::String => Value::from(""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SchemaConfig;
+
+    #[test]
+    fn migration_adds_columns_with_literal_defaults_and_foreign_keys() {
+        let schema = SchemaConfig::default()
+            .field("user", Field::string("tier").default_value("it's"))
+            .field("session", Field::string("orgId").optional().references("user", "id", crate::OnDelete::SetNull))
+            .build()
+            .unwrap();
+        let diffs = vec![
+            Difference::MissingColumn {
+                model: "user".into(),
+                field: "tier".into(),
+                table: "user".into(),
+                column: "tier".into(),
+                table_has_rows: true,
+            },
+            Difference::MissingColumn {
+                model: "session".into(),
+                field: "orgId".into(),
+                table: "session".into(),
+                column: "orgId".into(),
+                table_has_rows: true,
+            },
+        ];
+        assert_eq!(
+            migration(Dialect::Postgres, &schema, &diffs),
+            [
+                "ALTER TABLE \"user\" ADD COLUMN \"tier\" text NOT NULL DEFAULT 'it''s'",
+                "ALTER TABLE \"session\" ADD COLUMN \"orgId\" text",
+                "ALTER TABLE \"session\" ADD FOREIGN KEY (\"orgId\") REFERENCES \"user\" (\"id\") ON DELETE SET NULL",
+            ]
+        );
+        assert_eq!(Dialect::Mysql.literal(&Value::from("a\\b'c")), "'a\\\\b''c'");
+        assert_eq!(Dialect::Postgres.literal(&Value::Bool(true)), "true");
+    }
+
+    #[test]
+    fn mysql_types_are_better_auths() {
+        let s = Schema::better_auth();
+        let ddl = create_table(Dialect::Mysql, &s, s.model("session").unwrap());
+        assert!(ddl.contains("`id` varchar(36) NOT NULL PRIMARY KEY"), "{ddl}");
+        assert!(ddl.contains("`token` varchar(255) NOT NULL"), "{ddl}");
+        assert!(ddl.contains("`userId` varchar(36) NOT NULL"), "{ddl}");
+        assert!(ddl.contains("`expiresAt` datetime(3) NOT NULL"), "{ddl}");
+        assert!(ddl.contains("FOREIGN KEY (`userId`) REFERENCES `user` (`id`) ON DELETE CASCADE"), "{ddl}");
+    }
 }

@@ -67,4 +67,53 @@ impl Dialect {
             _ => "CURRENT_TIMESTAMP",
         }
     }
+
+    /// Whether a live column of type `live` (as the database reports it, any case) holds
+    /// `field`: the types Better Auth's migrations create, and their usual equivalents.
+    pub fn accepts(self, field: &Field, live: &str) -> bool {
+        let t = live.trim().to_ascii_lowercase();
+        let base = t.split('(').next().unwrap_or("").trim().to_string();
+        let base = base.as_str();
+        let ty = if field.holds_id() && field.ty == FieldType::Number { FieldType::Number } else { field.ty };
+        match (self, ty) {
+            // SQLite's declared types are advisory; accept the affinities that hold the value.
+            (Dialect::Sqlite, FieldType::Number) => matches!(base, "integer" | "int" | "bigint" | "numeric"),
+            (Dialect::Sqlite, FieldType::Boolean) => matches!(base, "integer" | "int" | "boolean" | "bool" | "numeric"),
+            (Dialect::Sqlite, FieldType::Date) => matches!(base, "text" | "date" | "datetime" | "timestamp" | ""),
+            (Dialect::Sqlite, _) => matches!(base, "text" | "varchar" | "char" | "json" | "clob" | ""),
+            (Dialect::Postgres, FieldType::String) => matches!(base, "text" | "character varying" | "varchar" | "character" | "uuid"),
+            (Dialect::Postgres, FieldType::Number) => matches!(base, "integer" | "bigint" | "smallint" | "int4" | "int8" | "numeric"),
+            (Dialect::Postgres, FieldType::Boolean) => base == "boolean" || base == "bool",
+            (Dialect::Postgres, FieldType::Date) => base.starts_with("timestamp"),
+            (Dialect::Postgres, _) => matches!(base, "jsonb" | "json" | "text"),
+            (Dialect::Mysql, FieldType::String) => matches!(base, "varchar" | "text" | "mediumtext" | "longtext" | "char" | "tinytext"),
+            (Dialect::Mysql, FieldType::Number) => matches!(base, "int" | "integer" | "bigint" | "smallint" | "mediumint"),
+            (Dialect::Mysql, FieldType::Boolean) => t.starts_with("tinyint(1)") || matches!(base, "bool" | "boolean" | "bit"),
+            (Dialect::Mysql, FieldType::Date) => matches!(base, "datetime" | "timestamp"),
+            (Dialect::Mysql, _) => matches!(base, "json" | "longtext" | "text"),
+        }
+    }
+
+    /// A SQL literal for a constant default (strings quoted and escaped for this dialect).
+    pub fn literal(self, v: &crate::Value) -> String {
+        use crate::Value;
+        let quote = |s: &str| {
+            let mut s = s.replace('\'', "''");
+            if self == Dialect::Mysql {
+                s = s.replace('\\', "\\\\");
+            }
+            format!("'{s}'")
+        };
+        match v {
+            Value::Null => "NULL".into(),
+            Value::Bool(b) if self == Dialect::Postgres => b.to_string(),
+            Value::Bool(b) => (*b as i32).to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::String(s) => quote(s),
+            Value::Date(d) => quote(&crate::value::format_date(d)),
+            other => quote(&other.to_json().to_string()),
+        }
+    }
 }
+

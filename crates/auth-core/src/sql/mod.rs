@@ -4,6 +4,6 @@ mod ddl;
 mod dialect;
 mod statement;
 
-pub use ddl::{create_indexes, create_schema, create_table};
+pub use ddl::{create_indexes, create_schema, create_table, migration};
 pub use dialect::Dialect;
 pub use statement::{JoinSlot, Layout, Stmt, all_types, by_id, count, delete, insert, lock_one, select, update};
