@@ -59,7 +59,7 @@ pub fn create_table(dialect: Dialect, schema: &Schema, model: &Model) -> String 
         }
     }
     let suffix = if dialect == Dialect::Mysql { " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" } else { "" };
-    format!("CREATE TABLE IF NOT EXISTS {} ({}){suffix}", q(&model.table), cols.join(", "))
+    format!("CREATE TABLE IF NOT EXISTS {} (\n  {}\n){suffix}", q(&model.table), cols.join(",\n  "))
 }
 
 /// `CREATE [UNIQUE] INDEX IF NOT EXISTS` for each index of one model.
