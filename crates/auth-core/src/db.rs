@@ -414,7 +414,12 @@ impl Adapter for AuthDb {
         let now = truncate_millis(Utc::now());
         let mut values = Vec::with_capacity(model.fields.len());
         for (i, field) in model.fields.iter().enumerate() {
-            let given = data.remove(&field.name).filter(|v| !v.is_null());
+            // An explicit null on an optional field is stored as null (no default applied).
+            let given = data.remove(&field.name);
+            if given.as_ref().is_some_and(Value::is_null) && !field.required && i != 0 {
+                continue;
+            }
+            let given = given.filter(|v| !v.is_null());
             let v = if i == 0 {
                 match given.filter(|_| options.force_id) {
                     Some(id) => id,

@@ -94,9 +94,11 @@ async fn increment_one_guard_fails(ctx: Ctx) -> Result<()> {
     let db = ctx.db_with(counter_schema()).await?;
     let tid = counter(&db).await?;
     let guard = [Where::eq("id", tid.as_str()), Where::gte("failedVerificationCount", 5i64)];
-    assert!(db.increment_one("twoFactor", &guard, "failedVerificationCount", 1, row! {}).await?.is_none());
+    let set = row! { "lockedUntil" => in_minutes(5) };
+    assert!(db.increment_one("twoFactor", &guard, "failedVerificationCount", 1, set).await?.is_none());
     let row = db.find_one("twoFactor", &auth_core::Query::filter(vec![Where::eq("id", tid.as_str())])).await?.expect("row");
     assert_eq!(row.get("failedVerificationCount"), Some(&Value::Int(0)), "untouched");
+    assert_eq!(row.get("lockedUntil"), Some(&Value::Null), "`set` is not applied when the guard misses");
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Create, read, update, delete and count on the core tables.
 
 use auth_core::{
-    Adapter, CreateOptions, Direction, Error, Query, Result, Value, Where, row,
+    Adapter, CreateOptions, Direction, Error, Field, FieldType, Query, Result, SchemaConfig, Value, Where, row,
 };
 
 use super::util::{id, make_user, names, s, user};
@@ -12,7 +12,8 @@ cases!("basic": create_returns_row_with_id_and_defaults, create_with_select, cre
     find_many_sort_limit_offset, find_many_has_no_default_limit, count_rows, update_returns_updated_row,
     update_sets_updated_at, update_no_match_is_none, update_empty_where_is_none, update_changes_one_row,
     update_many_counts_matched_rows, delete_removes_matching_rows, delete_empty_where_deletes_nothing,
-    delete_many_counts, find_one_with_select);
+    delete_many_counts, find_one_with_select, update_with_several_conditions, update_many_empty_where_updates_all,
+    delete_by_non_unique_field, explicit_null_skips_the_default, find_by_exact_date, sort_by_number);
 
 async fn create_returns_row_with_id_and_defaults(ctx: Ctx) -> Result<()> {
     let db = ctx.db().await?;
@@ -244,5 +245,90 @@ async fn delete_many_counts(ctx: Ctx) -> Result<()> {
     assert_eq!(db.delete_many("user", &[Where::starts_with("name", "W")]).await?, 2);
     assert_eq!(db.delete_many("user", &[Where::starts_with("name", "W")]).await?, 0);
     assert_eq!(names(&db.find_many("user", &Query::new()).await?, "name"), ["Xc"]);
+    Ok(())
+}
+
+async fn update_with_several_conditions(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let uid = make_user(&db, "Mp").await?;
+    let guard = [Where::eq("id", uid.as_str()), Where::eq("emailVerified", false)];
+    let first = db.update("user", &guard, row! { "emailVerified" => true }).await?.expect("matched");
+    assert_eq!(id(&first), uid);
+    assert!(db.update("user", &guard, row! { "name" => "X" }).await?.is_none(), "the guard no longer matches");
+    let row = db.find_one("user", &Query::filter(vec![Where::eq("id", uid.as_str())])).await?.expect("row");
+    assert_eq!(s(&row, "name"), "Mp");
+    // Changing the very field the where clause uses returns the changed row.
+    let moved = db
+        .update("user", &[Where::eq("email", "mp@example.com")], row! { "email" => "moved@example.com", "name" => "B" })
+        .await?
+        .expect("row");
+    assert_eq!((id(&moved).as_str(), s(&moved, "email"), s(&moved, "name")), (uid.as_str(), "moved@example.com", "B"));
+    assert!(db.find_one("user", &Query::filter(vec![Where::eq("email", "mp@example.com")])).await?.is_none());
+    let by_null = db.update("user", &[Where::eq("id", uid.as_str()), Where::eq("image", Value::Null)], row! { "name" => "N" }).await?;
+    assert_eq!(by_null.map(|r| s(&r, "name").to_string()), Some("N".into()));
+    Ok(())
+}
+
+async fn update_many_empty_where_updates_all(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for n in ["A1", "A2", "A3"] {
+        make_user(&db, n).await?;
+    }
+    assert_eq!(db.update_many("user", &[], row! { "image" => "all" }).await?, 3);
+    assert_eq!(db.count("user", &[Where::eq("image", "all")]).await?, 3);
+    Ok(())
+}
+
+async fn delete_by_non_unique_field(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for (ident, value) in [("dup", "1"), ("dup", "2"), ("dup", "3"), ("keep", "4")] {
+        let data = row! { "identifier" => ident, "value" => value, "expiresAt" => super::util::in_minutes(5) };
+        db.create("verification", data, CreateOptions::default()).await?;
+    }
+    db.delete("verification", &[Where::eq("identifier", "dup")]).await?;
+    assert_eq!(db.count("verification", &[Where::eq("identifier", "dup")]).await?, 0, "every matching row");
+    assert_eq!(db.count("verification", &[Where::eq("identifier", "keep")]).await?, 1);
+    Ok(())
+}
+
+async fn explicit_null_skips_the_default(ctx: Ctx) -> Result<()> {
+    let db = ctx.db_with(SchemaConfig::default().field("user", Field::string("role").optional().default_value("user"))).await?;
+    let mut data = user("Nul");
+    data.insert("role".into(), Value::Null);
+    let row = db.create("user", data, CreateOptions::default()).await?;
+    assert_eq!(row.get("role"), Some(&Value::Null), "an explicit null is stored, the default is not applied");
+    let again = db.find_one("user", &Query::filter(vec![Where::eq("id", id(&row))])).await?.expect("row");
+    assert_eq!(again.get("role"), Some(&Value::Null));
+    let other = db.create("user", user("Def"), CreateOptions::default()).await?;
+    assert_eq!(other.get("role"), Some(&Value::from("user")), "an absent field gets the default");
+    Ok(())
+}
+
+async fn find_by_exact_date(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    let row = db.create("user", user("Date"), CreateOptions::default()).await?;
+    make_user(&db, "Other").await?;
+    let created = row.get("createdAt").cloned().expect("createdAt");
+    let found = db.find_many("user", &Query::filter(vec![Where::eq("createdAt", created)])).await?;
+    assert!(found.iter().any(|r| id(r) == id(&row)));
+    let exact = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09.123Z").expect("date").to_utc();
+    let uid = make_user(&db, "Exact").await?;
+    db.update("user", &[Where::eq("id", uid.as_str())], row! { "createdAt" => exact }).await?;
+    let hit = db.find_many("user", &Query::filter(vec![Where::eq("createdAt", exact)])).await?;
+    assert_eq!(hit.iter().map(id).collect::<Vec<_>>(), [uid]);
+    Ok(())
+}
+
+async fn sort_by_number(ctx: Ctx) -> Result<()> {
+    let db = ctx.db_with(SchemaConfig::default().field("user", Field::new("n", FieldType::Number))).await?;
+    for (i, n) in [10i64, 2, -1, 33, 0].into_iter().enumerate() {
+        db.create("user", row! { "name" => format!("n{i}"), "email" => format!("n{i}@x.io"), "n" => n }, CreateOptions::default())
+            .await?;
+    }
+    let ns = |rows: Vec<auth_core::Row>| rows.iter().map(|r| r.get("n").and_then(Value::as_i64).unwrap_or(99)).collect::<Vec<_>>();
+    assert_eq!(ns(db.find_many("user", &Query::new().sort_by("n", Direction::Asc)).await?), [-1, 0, 2, 10, 33]);
+    assert_eq!(ns(db.find_many("user", &Query::new().sort_by("n", Direction::Desc)).await?), [33, 10, 2, 0, -1]);
+    let q = Query::filter(vec![Where::gt("n", -5i64)]).sort_by("n", Direction::Asc).limit(2).offset(1);
+    assert_eq!(ns(db.find_many("user", &q).await?), [0, 2]);
     Ok(())
 }

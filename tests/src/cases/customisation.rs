@@ -10,7 +10,8 @@ use crate::Ctx;
 
 cases!("customisation": custom_table_names, custom_column_names, plural_table_names,
     additional_fields_with_defaults, additional_fields_update_and_filter, two_factor_plugin,
-    passkey_plugin, organization_plugin_and_cascades, required_additional_field_is_enforced);
+    passkey_plugin, organization_plugin_and_cascades, required_additional_field_is_enforced, nullable_reference_stays_null,
+    set_null_reference);
 
 async fn custom_table_names(ctx: Ctx) -> Result<()> {
     let cfg = SchemaConfig::default().table("user", "users").table("session", "user_sessions");
@@ -147,5 +148,39 @@ async fn organization_plugin_and_cascades(ctx: Ctx) -> Result<()> {
     db.delete("organization", &[Where::eq("id", oid.as_str())]).await?;
     assert_eq!(db.count("member", &[]).await?, 0, "members go with the organization");
     assert_eq!(db.count("invitation", &[]).await?, 0, "invitations go with the organization");
+    Ok(())
+}
+
+fn impersonation() -> SchemaConfig {
+    SchemaConfig::default().field("session", Field::string("impersonatedBy").optional().references("user", "id", auth_core::OnDelete::SetNull))
+}
+
+async fn nullable_reference_stays_null(ctx: Ctx) -> Result<()> {
+    for strategy in [auth_core::IdStrategy::Native, auth_core::IdStrategy::Serial] {
+        if strategy.is_numeric() && !ctx.capabilities().numeric_ids {
+            continue;
+        }
+        let db = ctx.db_with(impersonation().id_strategy(strategy)).await?;
+        let uid = make_user(&db, "Imp").await?;
+        let data = row! { "userId" => uid.as_str(), "token" => "t", "expiresAt" => in_minutes(5), "impersonatedBy" => Value::Null };
+        let sess = db.create("session", data, CreateOptions::default()).await?;
+        assert_eq!(sess.get("impersonatedBy"), Some(&Value::Null));
+        let again = db.find_one("session", &Query::filter(vec![Where::eq("id", id(&sess))])).await?.expect("row");
+        assert_eq!(again.get("impersonatedBy"), Some(&Value::Null));
+        assert_eq!(db.count("session", &[Where::eq("impersonatedBy", Value::Null)]).await?, 1);
+    }
+    Ok(())
+}
+
+async fn set_null_reference(ctx: Ctx) -> Result<()> {
+    let db = ctx.db_with(impersonation()).await?;
+    let admin = make_user(&db, "Admin").await?;
+    let uid = make_user(&db, "Target").await?;
+    let data = row! { "userId" => uid.as_str(), "token" => "t", "expiresAt" => in_minutes(5), "impersonatedBy" => admin.as_str() };
+    let sess = db.create("session", data, CreateOptions::default()).await?;
+    assert_eq!(s(&sess, "impersonatedBy"), admin);
+    db.delete_user(&admin).await?;
+    let after = db.find_one("session", &Query::filter(vec![Where::eq("token", "t")])).await?.expect("the session stays");
+    assert_eq!(after.get("impersonatedBy"), Some(&Value::Null), "on delete set null");
     Ok(())
 }

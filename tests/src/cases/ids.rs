@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
-use auth_core::{Adapter, AuthStore, IdStrategy, Join, NewSession, NewUser, Query, Result, SchemaConfig, Value, Where};
+use auth_core::{
+    Adapter, AuthDb, AuthStore, CreateOptions, IdStrategy, Join, NewSession, NewUser, Query, Result, SchemaConfig, Value, Where,
+    row,
+};
 
 use super::util::{in_minutes, s};
 use crate::Ctx;
 
-cases!("ids": uuid_ids, custom_generator, serial_ids_are_strings_of_digits if |c| c.numeric_ids,
+cases!("ids": uuid_ids, custom_generator, uuid_strategy_end_to_end, serial_strategy_end_to_end if |c| c.numeric_ids, serial_ids_are_strings_of_digits if |c| c.numeric_ids,
     serial_ids_reference_and_join if |c| c.numeric_ids, serial_id_not_a_number_is_wrong_type if |c| c.numeric_ids);
 
 async fn uuid_ids(ctx: Ctx) -> Result<()> {
@@ -69,4 +72,36 @@ async fn serial_id_not_a_number_is_wrong_type(ctx: Ctx) -> Result<()> {
     let e = db.find_user_by_id("abc").await;
     assert!(matches!(e, Err(auth_core::Error::WrongType { .. })), "{e:?}");
     Ok(())
+}
+
+/// Lists, references, lookups of absent ids, forced ids, deletes and consumes under `db`'s ids.
+async fn ids_end_to_end(db: &AuthDb, absent: &str, forced: &str) -> Result<()> {
+    let a = db.create_user(NewUser::new("Ea", "ea@example.com")).await?;
+    let b = db.create_user(NewUser::new("Eb", "eb@example.com")).await?;
+    let c = db.create_user(NewUser::new("Ec", "ec@example.com")).await?;
+    let pair = vec![a.id.as_str(), b.id.as_str()];
+    assert_eq!(db.count("user", &[Where::in_list("id", pair.clone())]).await?, 2);
+    let rest = db.find_many("user", &Query::filter(vec![Where::not_in("id", pair)])).await?;
+    assert_eq!(rest.iter().map(|r| s(r, "id")).collect::<Vec<_>>(), [c.id.as_str()]);
+    db.create_session(NewSession::new(&a.id, in_minutes(5))).await?;
+    assert_eq!(db.count("session", &[Where::in_list("userId", vec![a.id.as_str()])]).await?, 1);
+    assert!(db.find_user_by_id(absent).await?.is_none());
+    let data = row! { "id" => forced, "identifier" => "f", "value" => "v", "expiresAt" => in_minutes(5) };
+    let v = db.create("verification", data, CreateOptions { force_id: true, ..Default::default() }).await?;
+    assert_eq!(s(&v, "id"), forced);
+    assert!(db.find_one("verification", &Query::filter(vec![Where::eq("id", forced)])).await?.is_some());
+    assert_eq!(db.consume_one("verification", &[Where::eq("id", forced)]).await?.map(|r| s(&r, "id").to_string()), Some(forced.into()));
+    db.delete_user(&b.id).await?;
+    assert_eq!(db.count("user", &[]).await?, 2);
+    Ok(())
+}
+
+async fn uuid_strategy_end_to_end(ctx: Ctx) -> Result<()> {
+    let db = ctx.db_with(SchemaConfig::default().id_strategy(IdStrategy::Uuid)).await?;
+    ids_end_to_end(&db, "6f1c1d52-0000-4000-8000-000000000000", "0c0ffee0-0000-4000-8000-000000000001").await
+}
+
+async fn serial_strategy_end_to_end(ctx: Ctx) -> Result<()> {
+    let db = ctx.db_with(SchemaConfig::default().id_strategy(IdStrategy::Serial)).await?;
+    ids_end_to_end(&db, "100000", "900001").await
 }

@@ -9,7 +9,7 @@ cases!("where": comparison_operators, in_and_not_in, empty_in_matches_nothing, e
     eq_null_is_is_null, ne_null_is_is_not_null, ne_does_not_match_null, and_group_and_or_group,
     or_only_group, mixed_groups_keep_the_or_group, pattern_operators, patterns_are_literal,
     eq_is_case_sensitive, patterns_are_case_sensitive, insensitive_mode, insensitive_in,
-    dates_compare_as_instants, pattern_on_non_string_is_invalid);
+    dates_compare_as_instants, pattern_on_non_string_is_invalid, ne_null_in_or_group, writes_use_the_same_where);
 
 /// Users named `names`, with `image` set on every other one.
 async fn people(ctx: &Ctx, list: &[&str]) -> Result<AuthDb> {
@@ -190,5 +190,45 @@ async fn pattern_on_non_string_is_invalid(ctx: Ctx) -> Result<()> {
     let db = ctx.db().await?;
     let e = db.find_many("user", &Query::filter(vec![Where::contains("emailVerified", "t")])).await;
     assert!(matches!(e, Err(auth_core::Error::InvalidQuery { .. })), "{e:?}");
+    Ok(())
+}
+
+async fn ne_null_in_or_group(ctx: Ctx) -> Result<()> {
+    let db = people(&ctx, &["a", "b", "c"]).await?;
+    let w = vec![Where::ne("image", Value::Null).or(), Where::eq("name", "b").or()];
+    assert_eq!(find(&db, w).await?, ["a", "b", "c"]);
+    Ok(())
+}
+
+/// count, update_many, delete_many and update see exactly the rows find_many sees.
+async fn writes_use_the_same_where(ctx: Ctx) -> Result<()> {
+    let filters: Vec<(Vec<Where>, u64)> = vec![
+        (vec![Where::eq("name", "a").or(), Where::eq("name", "c").or()], 2),
+        (vec![Where::starts_with("name", ".*")], 1),
+        (vec![Where::contains("name", "%")], 1),
+        (vec![Where::eq("emailVerified", true)], 2),
+        (vec![Where::eq("email", "U1@EXAMPLE.COM").insensitive()], 1),
+        (vec![Where::ne("image", Value::Null), Where::ne("name", "a")], 2),
+        (vec![Where::in_list("name", Vec::<String>::new())], 0),
+    ];
+    for (filter, expected) in filters {
+        for op in ["count", "update_many", "delete_many", "update"] {
+            let db = people(&ctx, &["a", "b", "c", ".*danger", "100%", "plain"]).await?;
+            db.update_many("user", &[Where::in_list("name", vec!["a", "b"])], row! { "emailVerified" => true }).await?;
+            let n = match op {
+                "count" => db.count("user", &filter).await?,
+                "update_many" => db.update_many("user", &filter, row! { "image" => "touched" }).await?,
+                "delete_many" => db.delete_many("user", &filter).await?,
+                _ => db.update("user", &filter, row! { "image" => "touched" }).await?.map_or(0, |_| expected),
+            };
+            assert_eq!(n, expected, "{op} with {filter:?}");
+            if op == "delete_many" {
+                assert_eq!(db.count("user", &[]).await?, 6 - expected, "delete_many removed exactly the matches");
+            }
+            if op == "update_many" {
+                assert_eq!(db.count("user", &[Where::eq("image", "touched")]).await?, expected);
+            }
+        }
+    }
     Ok(())
 }

@@ -6,11 +6,12 @@ use crate::schema::{DefaultValue, Field, FieldType, Model, Schema};
 use crate::value::Value;
 
 /// Statements creating every table and index of `schema` that does not exist yet, referenced
-/// tables first. Running them twice changes nothing.
+/// tables (with their unique indexes, which references to non-id fields need) first. Running
+/// them twice changes nothing.
 pub fn create_schema(dialect: Dialect, schema: &Schema) -> Vec<String> {
-    let models = schema.models_in_dependency_order();
-    let mut out: Vec<String> = models.iter().map(|m| create_table(dialect, schema, m)).collect();
-    for m in models {
+    let mut out = Vec::new();
+    for m in schema.models_in_dependency_order() {
+        out.push(create_table(dialect, schema, m));
         out.extend(create_indexes(dialect, m));
     }
     out
@@ -90,7 +91,7 @@ pub fn migration(dialect: Dialect, schema: &Schema, differences: &[Difference]) 
             Difference::MissingTable { model, .. } => {
                 if let Ok(m) = schema.model(model) {
                     tables.push(create_table(dialect, schema, m));
-                    rest.extend(create_indexes(dialect, m));
+                    tables.extend(create_indexes(dialect, m));
                 }
             }
             Difference::MissingColumn { model, field, .. } => {
