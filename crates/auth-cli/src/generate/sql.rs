@@ -1,0 +1,39 @@
+//! Plain DDL for one dialect.
+
+use auth_core::Schema;
+use auth_core::sql::{self, Dialect};
+
+use super::{File, Origin, dialect_name};
+
+/// `schema.<dialect>.sql`: every table and index, idempotent (`IF NOT EXISTS`).
+pub fn file(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> File {
+    File {
+        path: format!("schema.{}.sql", dialect_name(dialect)).into(),
+        text: up_sql(schema, dialect, origin, "sql"),
+    }
+}
+
+/// The DDL as one script, with the generated-file header.
+pub fn up_sql(schema: &Schema, dialect: Dialect, origin: &Origin<'_>, target: &str) -> String {
+    let mut text = origin.header("--", target);
+    for stmt in sql::create_schema(dialect, schema) {
+        text.push('\n');
+        text.push_str(&stmt);
+        text.push_str(";\n");
+    }
+    text
+}
+
+/// DROP TABLE for every table, referencing tables first.
+pub fn down_sql(schema: &Schema, dialect: Dialect, origin: &Origin<'_>, target: &str) -> String {
+    let mut text = origin.header("--", target);
+    let mut models = schema.models_in_dependency_order();
+    models.reverse();
+    for m in models {
+        text.push_str(&format!(
+            "\nDROP TABLE IF EXISTS {};\n",
+            dialect.quote(&m.table)
+        ));
+    }
+    text
+}
