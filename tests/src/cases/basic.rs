@@ -13,7 +13,7 @@ cases!("basic": create_returns_row_with_id_and_defaults, create_with_select, cre
     update_sets_updated_at, update_no_match_is_none, update_empty_where_is_none, update_changes_one_row,
     update_many_counts_matched_rows, delete_removes_matching_rows, delete_empty_where_deletes_nothing,
     delete_many_counts, find_one_with_select, update_with_several_conditions, update_many_empty_where_updates_all,
-    delete_by_non_unique_field, explicit_null_skips_the_default, find_by_exact_date, sort_by_number);
+    delete_by_non_unique_field, explicit_null_skips_the_default, find_by_exact_date, sort_by_number, nulls_sort_first);
 
 async fn create_returns_row_with_id_and_defaults(ctx: Ctx) -> Result<()> {
     let db = ctx.db().await?;
@@ -330,5 +330,17 @@ async fn sort_by_number(ctx: Ctx) -> Result<()> {
     assert_eq!(ns(db.find_many("user", &Query::new().sort_by("n", Direction::Desc)).await?), [33, 10, 2, 0, -1]);
     let q = Query::filter(vec![Where::gt("n", -5i64)]).sort_by("n", Direction::Asc).limit(2).offset(1);
     assert_eq!(ns(db.find_many("user", &q).await?), [0, 2]);
+    Ok(())
+}
+
+async fn nulls_sort_first(ctx: Ctx) -> Result<()> {
+    let db = ctx.db().await?;
+    for (name, image) in [("a", Value::from("m")), ("b", Value::Null), ("c", Value::from("z")), ("d", Value::from("a"))] {
+        let data = row! { "name" => name, "email" => format!("{name}@x.io"), "image" => image };
+        db.create("user", data, CreateOptions::default()).await?;
+    }
+    let names = |rows: Vec<auth_core::Row>| rows.iter().map(|r| s(r, "name").to_string()).collect::<Vec<_>>();
+    assert_eq!(names(db.find_many("user", &Query::new().sort_by("image", Direction::Asc)).await?), ["b", "d", "a", "c"]);
+    assert_eq!(names(db.find_many("user", &Query::new().sort_by("image", Direction::Desc)).await?), ["c", "a", "d", "b"]);
     Ok(())
 }

@@ -373,6 +373,10 @@ pub fn select(d: Dialect, op: &Select<'_>) -> (Stmt, Layout) {
             _ => b.col(Some("b"), &field.column),
         }
         b.push(if dir == Direction::Desc { " DESC" } else { " ASC" });
+        // Nulls sort before every value on every backend (PostgreSQL alone puts them last).
+        if d == Dialect::Postgres && !field.required {
+            b.push(if dir == Direction::Desc { " NULLS LAST" } else { " NULLS FIRST" });
+        }
     }
     b.limit(op.limit, op.offset);
     (b.finish(), Layout { types, base: op.columns.len(), joins: slots })
