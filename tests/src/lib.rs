@@ -20,6 +20,8 @@
 
 mod cases;
 mod context;
+mod differential;
+pub mod reference;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -86,6 +88,22 @@ pub fn trials(factories: Vec<Arc<dyn Factory>>) -> Vec<Trial> {
             };
             out.push(trial.with_kind(target.label.clone()));
         }
+        let trial = match &target.unavailable {
+            Some(why) => {
+                let why = why.clone();
+                Trial::test("differential::random_operations", move || {
+                    Err(Failed::from(format!("backend unavailable: {why}")))
+                })
+                .with_ignored_flag(!in_ci)
+            }
+            None => {
+                let (rt, factory) = (rt.clone(), factory.clone());
+                Trial::test("differential::random_operations", move || {
+                    differential::run(factory, &rt).map_err(Failed::from)
+                })
+            }
+        };
+        out.push(trial.with_kind(target.label.clone()));
     }
     out
 }

@@ -129,6 +129,15 @@ fn cond(model: &Model, c: &Cond, object_ids: bool) -> Result<Option<Document>> {
                 Op::Gt => "$gt",
                 _ => "$gte",
             };
+            if ins {
+                // Compare lower-cased strings (ASCII folding, as `LOWER` in SQL); a missing or
+                // null field never matches; `$literal` keeps a value like "$ne" from being read
+                // as a field path.
+                let text = c.value.as_str().ok_or_else(|| Error::invalid_query(&model.name, "case-insensitive comparison of a non-string"))?;
+                let mut cmp = Document::new();
+                cmp.insert(op, vec![Bson::Document(doc! { "$toLower": format!("${k}") }), Bson::Document(doc! { "$literal": text.to_ascii_lowercase() })]);
+                return Ok(Some(doc! { "$and": [ { k.as_str(): { "$type": "string" } }, { "$expr": cmp } ] }));
+            }
             match filter_bson(field, &c.value, object_ids) {
                 Some(v) => one(op, v),
                 None => None,

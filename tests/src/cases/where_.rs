@@ -9,7 +9,8 @@ cases!("where": comparison_operators, in_and_not_in, empty_in_matches_nothing, e
     eq_null_is_is_null, ne_null_is_is_not_null, ne_does_not_match_null, and_group_and_or_group,
     or_only_group, mixed_groups_keep_the_or_group, pattern_operators, patterns_are_literal,
     eq_is_case_sensitive, patterns_are_case_sensitive, insensitive_mode, insensitive_in,
-    dates_compare_as_instants, pattern_on_non_string_is_invalid, ne_null_in_or_group, writes_use_the_same_where);
+    dates_compare_as_instants, pattern_on_non_string_is_invalid, ne_null_in_or_group, writes_use_the_same_where,
+    insensitive_range_comparisons);
 
 /// Users named `names`, with `image` set on every other one.
 async fn people(ctx: &Ctx, list: &[&str]) -> Result<AuthDb> {
@@ -230,5 +231,17 @@ async fn writes_use_the_same_where(ctx: Ctx) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Found by the differential test: ranges in insensitive mode compare folded strings, and a value
+/// like "$ne" is data.
+async fn insensitive_range_comparisons(ctx: Ctx) -> Result<()> {
+    let db = people(&ctx, &["Ab", "b", "$ne", ""]).await?;
+    assert_eq!(find(&db, vec![Where::lt("name", "a").insensitive()]).await?, ["", "$ne"]);
+    assert_eq!(find(&db, vec![Where::gte("name", "AB").insensitive()]).await?, ["Ab", "b"]);
+    assert_eq!(find(&db, vec![Where::lte("name", "$NE").insensitive()]).await?, ["", "$ne"]);
+    assert_eq!(find(&db, vec![Where::lt("name", "a")]).await?, ["", "$ne", "Ab"], "sensitive: byte order");
+    assert_eq!(find(&db, vec![Where::gt("image", "a").insensitive()]).await?, ["$ne", "Ab"], "null images never match");
     Ok(())
 }
