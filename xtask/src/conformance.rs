@@ -5,17 +5,19 @@ use std::time::Instant;
 
 use crate::root;
 
-/// Every matrix row: (adapter crate suffix, backend). A row runs when its crate has a
-/// conformance test.
-const ROWS: &[(&str, &str)] = &[
-    ("rusqlite", "sqlite"),
-    ("seaorm", "postgres"),
-    ("seaorm", "mysql"),
-    ("seaorm", "sqlite"),
-    ("diesel", "postgres"),
-    ("diesel", "mysql"),
-    ("diesel", "sqlite"),
-    ("mongo", "mongodb"),
+/// Every matrix row: (adapter label, crate, cargo features, backend). A row runs when its crate
+/// has a conformance test.
+const ROWS: &[(&str, &str, &str, &str)] = &[
+    ("rusqlite", "auth-rusqlite", "", "sqlite"),
+    ("seaorm", "auth-seaorm", "", "postgres"),
+    ("seaorm", "auth-seaorm", "", "mysql"),
+    ("seaorm", "auth-seaorm", "", "sqlite"),
+    ("diesel", "auth-diesel", "", "postgres"),
+    ("diesel", "auth-diesel", "", "mysql"),
+    ("diesel", "auth-diesel", "", "sqlite"),
+    ("diesel-async", "auth-diesel", "async", "postgres"),
+    ("diesel-async", "auth-diesel", "async", "mysql"),
+    ("mongo", "auth-mongo", "", "mongodb"),
 ];
 
 #[derive(Default)]
@@ -50,35 +52,31 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let adapters = list(args, "--adapter")?;
     let backends = list(args, "--backend")?;
     let root = root();
-    let rows: Vec<(&str, &str)> = ROWS
+    let rows: Vec<_> = ROWS
         .iter()
         .copied()
-        .filter(|(a, _)| root.join(format!("crates/auth-{a}/tests/conformance.rs")).exists())
-        .filter(|(a, _)| adapters.as_ref().is_none_or(|l| l.iter().any(|x| x == a)))
-        .filter(|(_, b)| backends.as_ref().is_none_or(|l| l.iter().any(|x| x == b)))
+        .filter(|(_, krate, _, _)| root.join(format!("crates/{krate}/tests/conformance.rs")).exists())
+        .filter(|(a, ..)| adapters.as_ref().is_none_or(|l| l.iter().any(|x| x == a)))
+        .filter(|(.., b)| backends.as_ref().is_none_or(|l| l.iter().any(|x| x == b)))
         .collect();
     if rows.is_empty() {
         return Err("no adapter × backend row matches the filters".into());
     }
     let mut results = Vec::new();
-    let mut built: Vec<&str> = Vec::new();
-    for (adapter, backend) in rows {
-        let krate = format!("auth-{adapter}");
-        if !built.contains(&adapter) {
-            eprintln!("building {krate} conformance tests ...");
-            let out = Command::new(env!("CARGO"))
-                .current_dir(&root)
-                .args(["test", "-p", &krate, "--test", "conformance", "--no-run", "--quiet"])
-                .output()
+    let mut built: Vec<(&str, &str)> = Vec::new();
+    for (adapter, krate, features, backend) in rows {
+        if !built.contains(&(krate, features)) {
+            eprintln!("building {krate} conformance tests {features}...");
+            let out = cargo_test(&root, krate, features).args(["--no-run", "--quiet"]).output()
                 .map_err(|e| format!("cannot run cargo: {e}"))?;
             if !out.status.success() {
                 return Err(format!("building {krate} failed:\n{}", String::from_utf8_lossy(&out.stderr)));
             }
-            built.push(adapter);
+            built.push((krate, features));
         }
         let label = format!("{adapter}/{backend}");
         eprintln!("running {label} ...");
-        results.push(run_row(&root, &krate, &label)?);
+        results.push(run_row(&root, krate, features, &label)?);
     }
     print_matrix(&results);
     let bad = results.iter().any(|r| r.failed > 0 || r.error.is_some());
@@ -87,11 +85,20 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     Ok(if bad || skipped_in_ci { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-fn run_row(root: &std::path::Path, krate: &str, label: &str) -> Result<Row, String> {
+/// `cargo test -p <krate> --test conformance [--features …]`.
+fn cargo_test(root: &std::path::Path, krate: &str, features: &str) -> Command {
+    let mut c = Command::new(env!("CARGO"));
+    c.current_dir(root).args(["test", "-p", krate, "--test", "conformance"]);
+    if !features.is_empty() {
+        c.args(["--features", features]);
+    }
+    c
+}
+
+fn run_row(root: &std::path::Path, krate: &str, features: &str, label: &str) -> Result<Row, String> {
     let start = Instant::now();
-    let out = Command::new(env!("CARGO"))
-        .current_dir(root)
-        .args(["test", "-p", krate, "--test", "conformance", "--quiet", "--", "--format", "pretty"])
+    let out = cargo_test(root, krate, features)
+        .args(["--quiet", "--", "--format", "pretty"])
         // Timestamps must not depend on the machine's time zone: run far from UTC.
         .env("TZ", "Pacific/Chatham")
         .env("AUTH_CONFORMANCE_ONLY", label)

@@ -42,7 +42,8 @@ impl Dialect {
             (Dialect::Postgres, _) => "jsonb",
             (Dialect::Mysql, FieldType::String) if is_id || references_id => "varchar(36)",
             (Dialect::Mysql, FieldType::String) if field.unique || field.index => "varchar(255)",
-            (Dialect::Mysql, FieldType::String) => "text",
+            // `text` holds only 64 KiB; strings may be longer (the suite stores 100,000 chars).
+            (Dialect::Mysql, FieldType::String) => "mediumtext",
             (Dialect::Mysql, FieldType::Number) if field.bigint => "bigint",
             (Dialect::Mysql, FieldType::Number) => "integer",
             (Dialect::Mysql, FieldType::Boolean) => "tinyint(1)",

@@ -137,6 +137,11 @@ impl Builder {
     fn operand_col(&mut self, model: &Model, alias: Option<&str>, c: &Cond) {
         let field = &model.fields[c.field];
         if c.insensitive {
+            // MySQL compares by collation (`_` before letters, accents and trailing spaces
+            // ignored): compare the lowered bytes instead.
+            if self.d == Dialect::Mysql {
+                self.push("BINARY ");
+            }
             self.push("LOWER(");
             self.col(alias, &field.column);
             self.push(")");
@@ -253,6 +258,9 @@ impl Builder {
                 self.push(" ILIKE ");
             }
             (_, true) => {
+                if self.d == Dialect::Mysql {
+                    self.push("BINARY ");
+                }
                 self.push("LOWER(");
                 self.col(alias, column);
                 self.push(") LIKE LOWER(");

@@ -1,0 +1,298 @@
+//! Values to and from diesel: binding parameters, reading rows of dynamic shape, and diesel
+//! errors to typed errors.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::deserialize::{self, FromSql, QueryableByName};
+use diesel::mysql::{Mysql, MysqlType, MysqlValue};
+use diesel::pg::{Pg, PgTypeMetadata, PgValue};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
+use diesel::row::{Field, NamedRow, Row};
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::{
+    BigInt, Binary, Bool, Date, Datetime, Double, Float, HasSqlType, Integer, Json, Jsonb, Nullable, SmallInt,
+    SqlType, Text, Timestamp, Timestamptz, Unsigned,
+};
+use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
+
+use auth_core::{Error, Model, Value};
+
+/// A row read through `sql_query`: every column, in order, decoded from the type the database
+/// reports for it (diesel's `QueryableByName`, by index rather than by name).
+pub(crate) struct DynRow(pub(crate) Vec<Value>);
+
+fn columns<'a, DB, R>(row: &R, decode: impl Fn(DB::RawValue<'_>) -> deserialize::Result<Value>) -> deserialize::Result<DynRow>
+where
+    DB: diesel::backend::Backend,
+    R: NamedRow<'a, DB>,
+{
+    let n = Row::field_count(row);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let field = Row::get(row, i).ok_or(diesel::result::UnexpectedEndOfRow)?;
+        out.push(match field.value() {
+            None => Value::Null,
+            Some(raw) => decode(raw)?,
+        });
+    }
+    Ok(DynRow(out))
+}
+
+impl QueryableByName<Pg> for DynRow {
+    fn build<'a>(row: &impl NamedRow<'a, Pg>) -> deserialize::Result<Self> {
+        columns::<Pg, _>(row, from_pg)
+    }
+}
+
+impl QueryableByName<Mysql> for DynRow {
+    fn build<'a>(row: &impl NamedRow<'a, Mysql>) -> deserialize::Result<Self> {
+        columns::<Mysql, _>(row, from_mysql)
+    }
+}
+
+impl QueryableByName<Sqlite> for DynRow {
+    fn build<'a>(row: &impl NamedRow<'a, Sqlite>) -> deserialize::Result<Self> {
+        columns::<Sqlite, _>(row, from_sqlite)
+    }
+}
+
+fn from_pg(v: PgValue<'_>) -> deserialize::Result<Value> {
+    Ok(match v.get_oid().get() {
+        16 => Value::Bool(<bool as FromSql<Bool, Pg>>::from_sql(v)?),
+        20 => Value::Int(<i64 as FromSql<BigInt, Pg>>::from_sql(v)?),
+        21 => Value::Int(<i16 as FromSql<SmallInt, Pg>>::from_sql(v)?.into()),
+        23 => Value::Int(<i32 as FromSql<Integer, Pg>>::from_sql(v)?.into()),
+        700 => Value::Float(<f32 as FromSql<Float, Pg>>::from_sql(v)?.into()),
+        701 => Value::Float(<f64 as FromSql<Double, Pg>>::from_sql(v)?),
+        1184 => Value::Date(<DateTime<Utc> as FromSql<Timestamptz, Pg>>::from_sql(v)?),
+        1114 => Value::Date(<NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(v)?.and_utc()),
+        1082 => Value::Date(<NaiveDate as FromSql<Date, Pg>>::from_sql(v)?.and_time(Default::default()).and_utc()),
+        114 => Value::Json(<serde_json::Value as FromSql<Json, Pg>>::from_sql(v)?),
+        3802 => Value::Json(<serde_json::Value as FromSql<Jsonb, Pg>>::from_sql(v)?),
+        // text, varchar, bpchar, name and anything else sent as its text bytes.
+        _ => Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+    })
+}
+
+fn from_mysql(v: MysqlValue<'_>) -> deserialize::Result<Value> {
+    use MysqlType as T;
+    Ok(match v.value_type() {
+        T::Tiny | T::UnsignedTiny | T::Short | T::UnsignedShort | T::Long | T::UnsignedLong | T::LongLong => {
+            Value::Int(<i64 as FromSql<BigInt, Mysql>>::from_sql(v)?)
+        }
+        T::UnsignedLongLong => {
+            let u = <u64 as FromSql<Unsigned<BigInt>, Mysql>>::from_sql(v)?;
+            Value::Int(i64::try_from(u)?)
+        }
+        T::Float | T::Double => Value::Float(<f64 as FromSql<Double, Mysql>>::from_sql(v)?),
+        T::DateTime | T::Timestamp => Value::Date(<NaiveDateTime as FromSql<Datetime, Mysql>>::from_sql(v)?.and_utc()),
+        T::Date => Value::Date(<NaiveDate as FromSql<Date, Mysql>>::from_sql(v)?.and_time(Default::default()).and_utc()),
+        T::Numeric => {
+            let s = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            match (s.parse::<i64>(), s.parse::<f64>()) {
+                (Ok(i), _) => Value::Int(i),
+                (_, Ok(f)) => Value::Float(f),
+                _ => Value::String(s),
+            }
+        }
+        // Strings, blobs (MariaDB reports `mediumtext` and `json` so), enums, sets, time.
+        _ => Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+    })
+}
+
+fn from_sqlite(v: SqliteValue<'_, '_, '_>) -> deserialize::Result<Value> {
+    Ok(match v.value_type() {
+        None => Value::Null,
+        Some(SqliteType::Long | SqliteType::Integer | SqliteType::SmallInt) => {
+            Value::Int(<i64 as FromSql<BigInt, Sqlite>>::from_sql(v)?)
+        }
+        Some(SqliteType::Double | SqliteType::Float) => Value::Float(<f64 as FromSql<Double, Sqlite>>::from_sql(v)?),
+        Some(SqliteType::Binary) => {
+            Value::String(String::from_utf8_lossy(&<Vec<u8> as FromSql<Binary, Sqlite>>::from_sql(v)?).into_owned())
+        }
+        Some(SqliteType::Text) => Value::String(<String as FromSql<Text, Sqlite>>::from_sql(v)?),
+    })
+}
+
+/// A PostgreSQL parameter of unspecified type (OID 0): the server infers it from the context,
+/// which a NULL needs (a NULL sent as `text` does not fit a `timestamptz` column).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Unspecified;
+
+impl SqlType for Unspecified {
+    type IsNull = diesel::sql_types::is_nullable::IsNullable;
+}
+
+impl HasSqlType<Unspecified> for Pg {
+    fn metadata(_: &mut Self::MetadataLookup) -> PgTypeMetadata {
+        PgTypeMetadata::new(0, 0)
+    }
+}
+
+/// SQL NULL, bound as [`Unspecified`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Null;
+
+impl ToSql<Unspecified, Pg> for Null {
+    fn to_sql<'b>(&'b self, _: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        Ok(IsNull::Yes)
+    }
+}
+
+/// Binds one PostgreSQL parameter: dates as `timestamptz`, JSON as `jsonb`.
+pub(crate) fn bind_pg(q: BoxedSqlQuery<'static, Pg, SqlQuery>, v: Value) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    match v {
+        Value::Null => q.bind::<Unspecified, _>(Null),
+        Value::Bool(b) => q.bind::<Bool, _>(b),
+        Value::Int(i) => q.bind::<BigInt, _>(i),
+        Value::Float(f) => q.bind::<Double, _>(f),
+        Value::String(s) => q.bind::<Text, _>(s),
+        Value::Date(d) => q.bind::<Timestamptz, _>(d),
+        other => q.bind::<Jsonb, _>(other.to_json()),
+    }
+}
+
+/// Binds one MySQL parameter: dates as `datetime` in UTC, JSON as its text.
+pub(crate) fn bind_mysql(
+    q: BoxedSqlQuery<'static, Mysql, SqlQuery>,
+    v: Value,
+) -> BoxedSqlQuery<'static, Mysql, SqlQuery> {
+    match v {
+        Value::Null => q.bind::<Nullable<Text>, _>(None::<String>),
+        Value::Bool(b) => q.bind::<Bool, _>(b),
+        Value::Int(i) => q.bind::<BigInt, _>(i),
+        Value::Float(f) => q.bind::<Double, _>(f),
+        Value::String(s) => q.bind::<Text, _>(s),
+        Value::Date(d) => q.bind::<Datetime, _>(d.naive_utc()),
+        other => q.bind::<Text, _>(other.to_json().to_string()),
+    }
+}
+
+/// Binds one SQLite parameter. `auth-core` has already encoded dates, booleans and JSON as
+/// SQLite stores them; what is left maps one to one.
+pub(crate) fn bind_sqlite(
+    q: BoxedSqlQuery<'static, Sqlite, SqlQuery>,
+    v: Value,
+) -> BoxedSqlQuery<'static, Sqlite, SqlQuery> {
+    match v {
+        Value::Null => q.bind::<Nullable<Text>, _>(None::<String>),
+        Value::Bool(b) => q.bind::<BigInt, _>(b as i64),
+        Value::Int(i) => q.bind::<BigInt, _>(i),
+        Value::Float(f) => q.bind::<Double, _>(f),
+        Value::String(s) => q.bind::<Text, _>(s),
+        Value::Date(d) => q.bind::<Text, _>(auth_core::value::format_date(&d)),
+        other => q.bind::<Text, _>(other.to_json().to_string()),
+    }
+}
+
+/// The logical field stored in `column` of `model`.
+fn field_of(model: Option<&Model>, column: &str) -> Option<String> {
+    let column = column.trim_matches(|c| c == '"' || c == '`');
+    model.and_then(|m| m.fields.iter().find(|f| f.column.eq_ignore_ascii_case(column))).map(|f| f.name.clone())
+}
+
+/// The field behind a unique violation, from what each database says.
+fn unique_field(model: Option<&Model>, info: &dyn DatabaseErrorInformation) -> Option<String> {
+    let msg = info.message();
+    // PostgreSQL: "Key (email)=(x) already exists."
+    if let Some(details) = info.details()
+        && let Some(rest) = details.strip_prefix("Key (")
+        && let Some(col) = rest.split(")=").next()
+        && let Some(f) = field_of(model, col)
+    {
+        return Some(f);
+    }
+    // SQLite: "UNIQUE constraint failed: user.email".
+    if let Some(cols) = msg.strip_prefix("UNIQUE constraint failed: ") {
+        let first = cols.split(", ").next().unwrap_or(cols);
+        return field_of(model, first.rsplit('.').next().unwrap_or(first));
+    }
+    // MySQL: "Duplicate entry 'x' for key 'user_email_uidx'" (MySQL 8: 'user.user_email_uidx');
+    // PostgreSQL also names the constraint.
+    let key = info.constraint_name().map(str::to_string).or_else(|| {
+        let rest = msg.rsplit(" for key ").next()?;
+        let key = rest.trim().trim_matches('\'');
+        Some(key.rsplit('.').next().unwrap_or(key).to_string())
+    })?;
+    let m = model?;
+    if key == "PRIMARY" || key.ends_with("_pkey") {
+        return m.fields.first().map(|f| f.name.clone());
+    }
+    let index = m.indexes().into_iter().find(|i| i.name == key)?;
+    field_of(model, &index.column)
+}
+
+/// The field behind a NOT NULL violation.
+fn not_null_field(model: Option<&Model>, info: &dyn DatabaseErrorInformation) -> Option<String> {
+    if let Some(col) = info.column_name() {
+        return field_of(model, col);
+    }
+    let msg = info.message();
+    // SQLite: "NOT NULL constraint failed: user.name".
+    if let Some(tc) = msg.strip_prefix("NOT NULL constraint failed: ") {
+        return field_of(model, tc.rsplit('.').next().unwrap_or(tc));
+    }
+    // MySQL: "Column 'name' cannot be null" / "Field 'name' doesn't have a default value".
+    let quoted = msg.split('\'').nth(1)?;
+    field_of(model, quoted)
+}
+
+fn connection_lost(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    [
+        "server has gone away",
+        "lost connection",
+        "connection refused",
+        "server closed the connection",
+        "terminating connection",
+        "no connection to the server",
+        "can't connect",
+        "connection reset",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
+/// Maps a diesel error on `model` to the typed error.
+pub(crate) fn map_err(model: Option<&Model>, e: DieselError) -> Error {
+    let model_name = model.map_or_else(String::new, |m| m.name.clone());
+    match &e {
+        DieselError::DatabaseError(kind, info) => {
+            match kind {
+                DatabaseErrorKind::UniqueViolation => {
+                    return Error::UniqueViolation { model: model_name, field: unique_field(model, info.as_ref()) };
+                }
+                DatabaseErrorKind::ForeignKeyViolation => {
+                    return Error::ForeignKeyViolation { model: model_name, field: None };
+                }
+                DatabaseErrorKind::NotNullViolation => {
+                    if let Some(field) = not_null_field(model, info.as_ref()) {
+                        return Error::MissingField { model: model_name, field };
+                    }
+                }
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                    return Error::Connection(format!("the database connection was lost: {}", info.message()));
+                }
+                _ => {}
+            }
+            let msg = info.message();
+            if msg.contains("database is locked") || msg.contains("database table is locked") {
+                return Error::Connection(format!("SQLite database is locked: {msg}"));
+            }
+            if connection_lost(msg) {
+                return Error::Connection(format!("the database connection was lost: {msg}"));
+            }
+        }
+        DieselError::BrokenTransactionManager | DieselError::AlreadyInTransaction | DieselError::NotInTransaction => {
+            return Error::Transaction(e.to_string());
+        }
+        _ => {}
+    }
+    Error::backend(e)
+}
+
+/// Maps an r2d2 error (pool timeout, failed connect) to [`Error::Connection`].
+pub(crate) fn pool_err(e: impl std::fmt::Display) -> Error {
+    Error::Connection(format!("cannot get a database connection from the pool: {e}"))
+}

@@ -1,0 +1,222 @@
+//! r2d2 pools of diesel connections: building them from a URL, the per-connection setup, and
+//! checking a connection out on a blocking thread.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::mysql::MysqlConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
+use diesel::sqlite::SqliteConnection;
+
+use auth_core::Error;
+use auth_core::sql::Dialect;
+
+use crate::conn::SqlConn;
+use crate::convert::pool_err;
+
+/// An r2d2 pool of PostgreSQL connections.
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+/// An r2d2 pool of MySQL / MariaDB connections.
+pub type MysqlPool = Pool<ConnectionManager<MysqlConnection>>;
+/// An r2d2 pool of SQLite connections.
+pub type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+
+/// Pool settings for [`crate::DieselBackend::open_with`].
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Most connections the pool opens (SQLite `:memory:` always uses 1).
+    pub max_size: u32,
+    /// Idle connections kept open (`None`: as many as `max_size`).
+    pub min_idle: Option<u32>,
+    /// How long a caller waits for a free connection before [`Error::Connection`].
+    pub connection_timeout: Duration,
+    /// Per-connection setup (search path, SQLite busy timeout).
+    pub setup: ConnectionSetup,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_size: 10,
+            min_idle: Some(1),
+            connection_timeout: Duration::from_secs(30),
+            setup: ConnectionSetup::default(),
+        }
+    }
+}
+
+/// What every new connection needs, as an r2d2 [`CustomizeConnection`]; add it to your own
+/// pool with `Pool::builder().connection_customizer(Box::new(ConnectionSetup::default()))`.
+///
+/// - PostgreSQL: `SET search_path` when [`ConnectionSetup::search_path`] is set.
+/// - MySQL / MariaDB: `SET time_zone = '+00:00'`, so database defaults (`CURRENT_TIMESTAMP(3)`)
+///   are UTC like the values the adapter writes.
+/// - SQLite: `PRAGMA foreign_keys = ON` (per connection), a busy timeout, WAL and
+///   `synchronous = NORMAL`.
+#[derive(Debug, Clone)]
+pub struct ConnectionSetup {
+    /// PostgreSQL schema to put first on the search path.
+    pub search_path: Option<String>,
+    /// How long SQLite waits for a lock held by another connection.
+    pub busy_timeout: Duration,
+}
+
+impl Default for ConnectionSetup {
+    fn default() -> Self {
+        ConnectionSetup { search_path: None, busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+impl ConnectionSetup {
+    /// Puts `schema` first on PostgreSQL's search path.
+    pub fn search_path(mut self, schema: impl Into<String>) -> Self {
+        self.search_path = Some(schema.into());
+        self
+    }
+}
+
+impl CustomizeConnection<PgConnection, r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), r2d2::Error> {
+        if let Some(schema) = &self.search_path {
+            let quoted = format!("\"{}\"", schema.replace('"', "\"\""));
+            conn.batch_execute(&format!("SET search_path TO {quoted}")).map_err(r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+impl CustomizeConnection<MysqlConnection, r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut MysqlConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SET time_zone = '+00:00'").map_err(r2d2::Error::QueryError)
+    }
+}
+
+impl CustomizeConnection<SqliteConnection, r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), r2d2::Error> {
+        let ms = self.busy_timeout.as_millis();
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {ms}; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+        ))
+        .map_err(r2d2::Error::QueryError)
+    }
+}
+
+/// A pool of one of the three backends.
+#[derive(Clone)]
+pub(crate) enum Pools {
+    Pg(PgPool),
+    Mysql(MysqlPool),
+    Sqlite(SqlitePool),
+}
+
+impl Pools {
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Pools::Pg(_) => Dialect::Postgres,
+            Pools::Mysql(_) => Dialect::Mysql,
+            Pools::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Checks a connection out (blocks up to the pool's connection timeout: call it on a
+    /// blocking thread).
+    pub(crate) fn get(&self) -> Result<Box<dyn SqlConn>, Error> {
+        Ok(match self {
+            Pools::Pg(p) => Box::new(p.get().map_err(pool_err)?),
+            Pools::Mysql(p) => Box::new(p.get().map_err(pool_err)?),
+            Pools::Sqlite(p) => Box::new(p.get().map_err(pool_err)?),
+        })
+    }
+}
+
+/// Which backend a URL names, and the URL diesel understands for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    Pg(String),
+    Mysql(String),
+    Sqlite { path: String, memory: bool },
+}
+
+/// `postgres://`, `postgresql://`, `mysql://`, `mariadb://`; SQLite as `:memory:`, `file:…`,
+/// `sqlite://…`, `sqlite:…` or a plain path.
+pub(crate) fn parse_url(url: &str) -> Result<Target, Error> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(Error::Connection("empty database URL".into()));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target::Pg(url.to_string()));
+    }
+    if url.starts_with("mysql://") {
+        return Ok(Target::Mysql(url.to_string()));
+    }
+    if let Some(rest) = url.strip_prefix("mariadb://") {
+        return Ok(Target::Mysql(format!("mysql://{rest}")));
+    }
+    if matches!(url, ":memory:" | "sqlite::memory:" | "sqlite://:memory:" | "file::memory:") {
+        return Ok(Target::Sqlite { path: ":memory:".into(), memory: true });
+    }
+    if url.starts_with("file:") {
+        return Ok(Target::Sqlite { path: url.to_string(), memory: false });
+    }
+    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        return Ok(Target::Sqlite { path: rest.to_string(), memory: false });
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        return Err(Error::Connection(format!("unsupported database URL scheme `{scheme}://`")));
+    }
+    Ok(Target::Sqlite { path: url.to_string(), memory: false })
+}
+
+fn builder<C>(opts: &PoolOptions) -> r2d2::Builder<ConnectionManager<C>>
+where
+    C: diesel::r2d2::R2D2Connection + 'static,
+    ConnectionSetup: CustomizeConnection<C, r2d2::Error>,
+{
+    let max = opts.max_size.max(1);
+    Pool::builder()
+        .max_size(max)
+        .min_idle(opts.min_idle.map(|m| m.min(max)))
+        .connection_timeout(opts.connection_timeout)
+        .connection_customizer(Box::new(opts.setup.clone()))
+}
+
+/// Builds the pool for `url` without connecting yet (the first use reports a bad URL or an
+/// unreachable server as [`Error::Connection`]).
+pub(crate) fn build(url: &str, opts: &PoolOptions) -> Result<Pools, Error> {
+    Ok(match parse_url(url)? {
+        Target::Pg(u) => Pools::Pg(builder(opts).build_unchecked(ConnectionManager::new(u))),
+        Target::Mysql(u) => Pools::Mysql(builder(opts).build_unchecked(ConnectionManager::new(u))),
+        Target::Sqlite { path, memory: false } => {
+            Pools::Sqlite(builder(opts).test_on_check_out(false).build_unchecked(ConnectionManager::new(path)))
+        }
+        // One connection, never closed: each in-memory connection is its own database.
+        Target::Sqlite { path, memory: true } => Pools::Sqlite(
+            builder(opts)
+                .max_size(1)
+                .min_idle(Some(1))
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .test_on_check_out(false)
+                .build_unchecked(ConnectionManager::new(path)),
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert!(matches!(parse_url("postgres://u@h/db"), Ok(Target::Pg(_))));
+        assert!(matches!(parse_url("postgresql://u@h/db"), Ok(Target::Pg(_))));
+        assert_eq!(parse_url("mariadb://root@h/db").ok(), Some(Target::Mysql("mysql://root@h/db".into())));
+        assert_eq!(parse_url(":memory:").ok(), Some(Target::Sqlite { path: ":memory:".into(), memory: true }));
+        assert_eq!(parse_url("sqlite://a.db").ok(), Some(Target::Sqlite { path: "a.db".into(), memory: false }));
+        assert_eq!(parse_url("./a.db").ok(), Some(Target::Sqlite { path: "./a.db".into(), memory: false }));
+        assert!(parse_url("redis://x").is_err());
+        assert!(parse_url("").is_err());
+    }
+}
