@@ -4,7 +4,8 @@ use auth_core::{AuthDb, Schema};
 
 /// Opens the database at `url` with the adapter for its scheme. Nothing is created.
 ///
-/// `file:./dev.db`, `sqlite://…`, `:memory:` or a path → rusqlite; `mongodb://host/db` and
+/// `file:./dev.db`, `sqlite://…`, `:memory:` or a path → rusqlite; `postgres://…`,
+/// `postgresql://…`, `mysql://…`, `mariadb://…` → SeaORM (sqlx); `mongodb://host/db` and
 /// `mongodb+srv://…/db` → the MongoDB driver (the database is the URL's path).
 pub async fn open(url: &str, schema: Schema) -> Result<AuthDb, String> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
@@ -13,6 +14,10 @@ pub async fn open(url: &str, schema: Schema) -> Result<AuthDb, String> {
             auth_rusqlite::SqliteBackend::open(url).map_err(|e| e.to_string())?,
             schema,
         ),
+        Some("postgres") | Some("postgresql") | Some("mysql") | Some("mariadb") => {
+            let url = url.replacen("mariadb://", "mysql://", 1);
+            AuthDb::new(auth_seaorm::SeaOrmBackend::open(&url).await.map_err(|e| e.to_string())?, schema)
+        }
         Some("mongodb") | Some("mongodb+srv") => {
             let database = mongo_database(url)?;
             let backend = auth_mongo::MongoBackend::connect(url, &database)

@@ -31,7 +31,7 @@ enum Runner {
 
 type Rows = Vec<Vec<Value>>;
 
-fn query(conn: &mut rusqlite::Connection, stmt: Stmt, width: Option<usize>) -> rusqlite::Result<Rows> {
+pub(crate) fn query(conn: &mut rusqlite::Connection, stmt: Stmt, width: Option<usize>) -> rusqlite::Result<Rows> {
     let mut prepared = conn.prepare_cached(&stmt.sql)?;
     let n = width.unwrap_or_else(|| prepared.column_count());
     let mut rows = prepared.query(params_from_iter(stmt.params.into_iter().map(to_sql)))?;

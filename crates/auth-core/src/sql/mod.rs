@@ -1,6 +1,7 @@
 //! The SQL statement builder shared by every SQL adapter (SQLite, PostgreSQL, MySQL/MariaDB).
 
 mod ddl;
+pub mod describe;
 mod dialect;
 mod statement;
 
