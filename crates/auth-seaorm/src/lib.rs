@@ -34,20 +34,25 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use auth_core::{AuthDb, Error, Result, Schema};
 
 /// SeaORM connect options with this adapter's defaults for `url`: no ping before every
-/// acquire and no statement logging; on SQLite foreign keys, a 5 s busy timeout, the file
+/// acquire and no statement logging; on SQLite WAL, foreign keys, a 5 s busy timeout, the file
 /// created when missing and 4 connections (1 for in-memory databases). Adjust the pool
 /// (`max_connections`, `acquire_timeout`, ...) on the returned value.
 ///
-/// SQLite keeps its rollback journal: the SQLite bundled with `libsqlite3-sys` 0.36 (3.51.1)
-/// can deadlock when connections to one WAL database open and close concurrently, as a pool
-/// does (fixed in SQLite 3.51.2). Turn WAL on with `map_sqlx_sqlite_opts` on a newer SQLite.
+/// The workspace bundles SQLite 3.51.3 (`libsqlite3-sys` 0.37): 3.51.1 could deadlock when
+/// connections to one WAL database opened and closed concurrently, as a pool does.
 pub fn options(url: &str) -> ConnectOptions {
     let mut o = ConnectOptions::new(url);
     o.test_before_acquire(false).sqlx_logging(false);
     if url.starts_with("sqlite:") {
         let memory = url.contains(":memory:") || url.contains("mode=memory");
         o.max_connections(if memory { 1 } else { 4 });
-        o.map_sqlx_sqlite_opts(|s| s.foreign_keys(true).busy_timeout(Duration::from_secs(5)).create_if_missing(true));
+        o.map_sqlx_sqlite_opts(|s| {
+            s.foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+                .create_if_missing(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        });
     }
     o
 }
