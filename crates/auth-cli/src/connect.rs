@@ -16,7 +16,12 @@ pub async fn open(url: &str, schema: Schema) -> Result<AuthDb, String> {
         ),
         Some("postgres") | Some("postgresql") | Some("mysql") | Some("mariadb") => {
             let url = url.replacen("mariadb://", "mysql://", 1);
-            AuthDb::new(auth_seaorm::SeaOrmBackend::open(&url).await.map_err(|e| e.to_string())?, schema)
+            AuthDb::new(
+                auth_seaorm::SeaOrmBackend::open(&url)
+                    .await
+                    .map_err(|e| e.to_string())?,
+                schema,
+            )
         }
         Some("mongodb") | Some("mongodb+srv") => {
             let database = mongo_database(url)?;

@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::{client, fresh_database};
+
 fn cli(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_auth-cli"))
         .current_dir(dir)
@@ -35,7 +38,11 @@ struct Sql {
     no: &'static str,
 }
 
-const ANSI: Sql = Sql { quote: |s| format!("\"{s}\""), instant: |s| format!("'{s}'"), no: "FALSE" };
+const ANSI: Sql = Sql {
+    quote: |s| format!("\"{s}\""),
+    instant: |s| format!("'{s}'"),
+    no: "FALSE",
+};
 const MYSQL: Sql = Sql {
     quote: |s| format!("`{s}`"),
     instant: |s| format!("'{}'", s.trim_end_matches('Z').replace('T', " ")),
@@ -48,47 +55,104 @@ fn lifecycle(dir: &Path, url: &str, sql: &Sql, exec: impl Fn(&str)) {
     let (q, at) = (sql.quote, sql.instant);
     let dry = cli(dir, &["migrate", "--database-url", url, "--dry-run"]);
     assert!(dry.status.success(), "{}", text(&dry));
-    assert!(text(&dry).contains("would create table `user`"), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("would create table `user`"),
+        "{}",
+        text(&dry)
+    );
     let check = cli(dir, &["check", "--database-url", url]);
-    assert_eq!(check.status.code(), Some(1), "dry run changed nothing: {}", text(&check));
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "dry run changed nothing: {}",
+        text(&check)
+    );
 
     let first = cli(dir, &["migrate", "--database-url", url]);
     assert!(first.status.success(), "{}", text(&first));
     assert!(text(&first).contains("applied"), "{}", text(&first));
     let second = cli(dir, &["migrate", "--database-url", url]);
-    assert!(text(&second).contains("nothing to do"), "migrate twice is a no-op: {}", text(&second));
+    assert!(
+        text(&second).contains("nothing to do"),
+        "migrate twice is a no-op: {}",
+        text(&second)
+    );
     let check = cli(dir, &["check", "--database-url", url]);
     assert!(check.status.success(), "{}", text(&check));
 
-    exec(&format!("ALTER TABLE {} DROP COLUMN {}", q("session"), q("userAgent")));
+    exec(&format!(
+        "ALTER TABLE {} DROP COLUMN {}",
+        q("session"),
+        q("userAgent")
+    ));
     let check = cli(dir, &["check", "--database-url", url]);
     assert_eq!(check.status.code(), Some(1));
-    assert!(text(&check).contains("missing column `session.userAgent`"), "{}", text(&check));
+    assert!(
+        text(&check).contains("missing column `session.userAgent`"),
+        "{}",
+        text(&check)
+    );
     let fix = cli(dir, &["migrate", "--database-url", url]);
-    assert!(text(&fix).contains("add column `session.userAgent`"), "{}", text(&fix));
+    assert!(
+        text(&fix).contains("add column `session.userAgent`"),
+        "{}",
+        text(&fix)
+    );
     assert!(cli(dir, &["check", "--database-url", url]).status.success());
 
     let t0 = at("2024-01-01T00:00:00.000Z");
     exec(&format!(
         "INSERT INTO {} ({}, {}, {}, {}, {}, {}) VALUES ('u1', 'U', 'u@x.io', {}, {t0}, {t0})",
-        q("user"), q("id"), q("name"), q("email"), q("emailVerified"), q("createdAt"), q("updatedAt"), sql.no
+        q("user"),
+        q("id"),
+        q("name"),
+        q("email"),
+        q("emailVerified"),
+        q("createdAt"),
+        q("updatedAt"),
+        sql.no
     ));
-    for (i, expires) in ["2000-01-01T00:00:00.000Z", "2001-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z"].iter().enumerate() {
+    for (i, expires) in [
+        "2000-01-01T00:00:00.000Z",
+        "2001-01-01T00:00:00.000Z",
+        "2999-01-01T00:00:00.000Z",
+    ]
+    .iter()
+    .enumerate()
+    {
         let e = at(expires);
         exec(&format!(
             "INSERT INTO {} ({}, {}, {}, {}, {}, {}) VALUES ('s{i}', {e}, 't{i}', {e}, {e}, 'u1')",
-            q("session"), q("id"), q("expiresAt"), q("token"), q("createdAt"), q("updatedAt"), q("userId")
+            q("session"),
+            q("id"),
+            q("expiresAt"),
+            q("token"),
+            q("createdAt"),
+            q("updatedAt"),
+            q("userId")
         ));
         exec(&format!(
             "INSERT INTO {} ({}, {}, {}, {}, {}, {}) VALUES ('v{i}', 'i', 'v', {e}, {e}, {e})",
-            q("verification"), q("id"), q("identifier"), q("value"), q("expiresAt"), q("createdAt"), q("updatedAt")
+            q("verification"),
+            q("id"),
+            q("identifier"),
+            q("value"),
+            q("expiresAt"),
+            q("createdAt"),
+            q("updatedAt")
         ));
     }
-    let clean = cli(dir, &["cleanup", "--database-url", url, "--batch-size", "1"]);
+    let clean = cli(
+        dir,
+        &["cleanup", "--database-url", url, "--batch-size", "1"],
+    );
     assert!(clean.status.success(), "{}", text(&clean));
     let out = text(&clean);
     assert!(out.contains("session: deleted 2 expired row(s)"), "{out}");
-    assert!(out.contains("verification: deleted 2 expired row(s)"), "{out}");
+    assert!(
+        out.contains("verification: deleted 2 expired row(s)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -171,8 +235,20 @@ fn bad_input_gets_one_clear_line() {
             None,
             "unsupported database URL scheme",
         ),
-        (vec!["check", "--database-url", "postgres://postgres@127.0.0.1:1/nope"], None, "connection"),
-        (vec!["check", "--database-url", "mongodb://127.0.0.1:27017"], None, "name the database"),
+        (
+            vec![
+                "check",
+                "--database-url",
+                "postgres://postgres@127.0.0.1:1/nope",
+            ],
+            None,
+            "connection",
+        ),
+        (
+            vec!["check", "--database-url", "mongodb://127.0.0.1:27017"],
+            None,
+            "name the database",
+        ),
         (vec!["check"], None, "no database URL"),
         (
             vec!["check", "--database-url", "file:./x.db"],
@@ -339,66 +415,32 @@ fn mongodb_lifecycle() {
         .expect("drop database");
 }
 
-/// Runs SQL through the server's own client (`psql`, `mysql`).
-fn client(kind: &str, url: &str, sql: &str) -> Result<(), String> {
-    let out = match kind {
-        "postgres" => Command::new("psql").args(["-v", "ON_ERROR_STOP=1", "-q", url, "-c", sql]).output(),
-        _ => {
-            let u = url.strip_prefix("mysql://").unwrap_or(url);
-            let (auth, rest) = u.split_once('@').unwrap_or(("root", u));
-            let (user, pass) = auth.split_once(':').unwrap_or((auth, ""));
-            let (hostport, db) = rest.split_once('/').unwrap_or((rest, ""));
-            let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
-            let mut c = Command::new("mysql");
-            c.args(["-h", host, "-P", port, "-u", user]);
-            if !pass.is_empty() {
-                c.arg(format!("-p{pass}"));
-            }
-            if !db.is_empty() {
-                c.args(["-D", db.split('?').next().unwrap_or(db)]);
-            }
-            c.args(["-e", sql]).output()
-        }
-    }
-    .map_err(|e| e.to_string())?;
-    if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
-}
-
-/// A fresh database on a server for one test, or `None` (skipped outside CI) when unreachable.
-fn fresh_database(kind: &str) -> Option<(String, String)> {
-    let (var, default) = match kind {
-        "postgres" => ("AUTH_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/auth_test"),
-        _ => ("AUTH_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/auth_test"),
-    };
-    let base = std::env::var(var).unwrap_or_else(|_| default.to_string());
-    let name = format!("auth_cli_{}", std::process::id());
-    let server = base.rsplit_once('/').map_or(base.clone(), |(s, _)| s.to_string());
-    let admin = if kind == "postgres" { format!("{server}/postgres") } else { format!("{server}/") };
-    let create = client(kind, &admin, &format!("DROP DATABASE IF EXISTS {name}")).and_then(|_| client(kind, &admin, &format!("CREATE DATABASE {name}")));
-    match create {
-        Ok(()) => Some((format!("{server}/{name}"), admin)),
-        Err(e) => {
-            assert!(std::env::var("CI").is_err(), "{kind} unreachable in CI: {e}");
-            eprintln!("skipped: {kind} unreachable at {base} ({e}); set {var}");
-            None
-        }
-    }
-}
-
 #[test]
 fn postgres_lifecycle() {
-    let Some((url, admin)) = fresh_database("postgres") else { return };
+    let Some((url, admin)) = fresh_database("postgres", "cmd") else {
+        return;
+    };
     let dir = workdir("postgres");
-    lifecycle(&dir, &url, &ANSI, |sql| client("postgres", &url, sql).expect("sql runs"));
+    lifecycle(&dir, &url, &ANSI, |sql| {
+        client("postgres", &url, sql).expect("sql runs")
+    });
     let name = url.rsplit('/').next().unwrap_or_default().to_string();
-    let _ = client("postgres", &admin, &format!("DROP DATABASE IF EXISTS {name}"));
+    let _ = client(
+        "postgres",
+        &admin,
+        &format!("DROP DATABASE IF EXISTS {name}"),
+    );
 }
 
 #[test]
 fn mysql_lifecycle() {
-    let Some((url, admin)) = fresh_database("mysql") else { return };
+    let Some((url, admin)) = fresh_database("mysql", "cmd") else {
+        return;
+    };
     let dir = workdir("mysql");
-    lifecycle(&dir, &url, &MYSQL, |sql| client("mysql", &url, sql).expect("sql runs"));
+    lifecycle(&dir, &url, &MYSQL, |sql| {
+        client("mysql", &url, sql).expect("sql runs")
+    });
     let name = url.rsplit('/').next().unwrap_or_default().to_string();
     let _ = client("mysql", &admin, &format!("DROP DATABASE IF EXISTS {name}"));
 }
