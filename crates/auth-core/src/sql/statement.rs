@@ -133,7 +133,7 @@ impl Builder {
         }
     }
 
-    /// The column as compared: lower-cased when insensitive, binary on MySQL for strings.
+    /// The column as compared: lower-cased when insensitive.
     fn operand_col(&mut self, model: &Model, alias: Option<&str>, c: &Cond) {
         let field = &model.fields[c.field];
         if c.insensitive {
@@ -145,19 +145,21 @@ impl Builder {
             self.push("LOWER(");
             self.col(alias, &field.column);
             self.push(")");
-        } else if self.d == Dialect::Mysql && field.ty == FieldType::String {
-            self.push("BINARY ");
-            self.col(alias, &field.column);
         } else {
             self.col(alias, &field.column);
         }
     }
 
-    fn operand_value(&mut self, insensitive: bool, v: Value) {
-        if insensitive {
+    /// The value as compared. On MySQL a string is compared as `BINARY ?`: byte for byte, and —
+    /// unlike `BINARY column` — the column's index still serves the comparison.
+    fn operand_value(&mut self, model: &Model, c: &Cond, v: Value) {
+        if c.insensitive {
             self.push("LOWER(");
             self.param(v);
             self.push(")");
+        } else if self.d == Dialect::Mysql && model.fields[c.field].ty == FieldType::String {
+            self.push("BINARY ");
+            self.param(v);
         } else {
             self.param(v);
         }
@@ -184,7 +186,7 @@ impl Builder {
                     if i > 0 {
                         self.push(", ");
                     }
-                    self.operand_value(c.insensitive, v);
+                    self.operand_value(model, c, v);
                 }
                 self.push("))");
                 return;
@@ -203,7 +205,7 @@ impl Builder {
         self.push("(");
         self.operand_col(model, alias, c);
         self.push(cmp);
-        self.operand_value(c.insensitive, c.value.clone());
+        self.operand_value(model, c, c.value.clone());
         self.push(")");
     }
 
@@ -269,9 +271,8 @@ impl Builder {
                 return;
             }
             (Dialect::Mysql, false) => {
-                self.push("BINARY ");
                 self.col(alias, column);
-                self.push(" LIKE ");
+                self.push(" LIKE BINARY ");
             }
             _ => {
                 self.col(alias, column);
@@ -535,7 +536,7 @@ mod tests {
         assert_eq!(s.sql, "SELECT COUNT(*) FROM \"user\" WHERE (\"name\" GLOB ?)");
         assert_eq!(s.params, vec![Value::from("*5%_![*]*")]);
         let s = count(Dialect::Mysql, user, &f);
-        assert_eq!(s.sql, "SELECT COUNT(*) FROM `user` WHERE (BINARY `name` LIKE ? ESCAPE '!')");
+        assert_eq!(s.sql, "SELECT COUNT(*) FROM `user` WHERE (`name` LIKE BINARY ? ESCAPE '!')");
     }
 
     #[test]
