@@ -154,3 +154,8 @@ pub async fn connect(url: &str, schema: Schema) -> Result<AuthDb> {
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/diesel.md")]
 pub struct DocsDoctests;
+
+/// `docs/pooling.md`'s code blocks (every adapter's pool), compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/pooling.md")]
+pub struct PoolingDoctests;

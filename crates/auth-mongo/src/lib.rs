@@ -56,3 +56,8 @@ pub async fn from_client(client: mongodb::Client, database: &str, schema: Schema
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/mongodb.md")]
 pub struct MongoDocs;
+
+/// `docs/indexes.md`'s code blocks, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/indexes.md")]
+pub struct IndexesDocs;

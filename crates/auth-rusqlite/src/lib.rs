@@ -57,3 +57,26 @@ pub async fn connect(url: &str, schema: Schema) -> Result<AuthDb> {
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The guide's pages whose code blocks run on this adapter, compiled and run as doctests.
+#[cfg(doctest)]
+pub mod guide_doctests {
+    /// `docs/README.md`.
+    #[doc = include_str!("../../../docs/README.md")]
+    pub struct Guide;
+    /// `docs/custom-fields.md`.
+    #[doc = include_str!("../../../docs/custom-fields.md")]
+    pub struct CustomFields;
+    /// `docs/migrations.md`.
+    #[doc = include_str!("../../../docs/migrations.md")]
+    pub struct Migrations;
+    /// `docs/backups.md`.
+    #[doc = include_str!("../../../docs/backups.md")]
+    pub struct Backups;
+    /// `docs/best-practices.md`.
+    #[doc = include_str!("../../../docs/best-practices.md")]
+    pub struct BestPractices;
+    /// `docs/troubleshooting.md`.
+    #[doc = include_str!("../../../docs/troubleshooting.md")]
+    pub struct Troubleshooting;
+}
