@@ -133,10 +133,10 @@ fn run_row(root: &std::path::Path, krate: &str, features: &str, label: &str) -> 
 
 fn print_matrix(rows: &[Row]) {
     println!();
-    println!("{:<20} {:>7} {:>7} {:>8} {:>8}", "adapter/backend", "passed", "failed", "skipped", "time");
-    println!("{}", "-".repeat(54));
+    println!("{:<24} {:>7} {:>7} {:>8} {:>8}", "adapter/backend", "passed", "failed", "skipped", "time");
+    println!("{}", "-".repeat(58));
     for r in rows {
-        println!("{:<20} {:>7} {:>7} {:>8} {:>7.1}s", r.label, r.passed, r.failed, r.skipped, r.seconds);
+        println!("{:<24} {:>7} {:>7} {:>8} {:>7.1}s", r.label, r.passed, r.failed, r.skipped, r.seconds);
     }
     println!();
     for r in rows {
