@@ -569,7 +569,9 @@ impl Adapter for AuthDb {
         match f(Arc::new(inner)).await {
             Ok(()) => tx.commit().await,
             Err(e) => {
-                tx.rollback().await?;
+                // The body's error says what went wrong; a rollback that fails as well (the
+                // connection is gone) ends the transaction all the same.
+                let _ = tx.rollback().await;
                 Err(e)
             }
         }

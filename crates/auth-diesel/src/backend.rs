@@ -45,7 +45,30 @@ fn worker_err(e: tokio::task::JoinError) -> Error {
 }
 
 fn begin_err(e: diesel::result::Error) -> Error {
-    Error::Transaction(format!("BEGIN failed: {}", map_err(None, e)))
+    tx_err("BEGIN", e)
+}
+
+/// A failed BEGIN, COMMIT or ROLLBACK: [`Error::Connection`] when the connection is gone (the
+/// contract's "lost connections → `Error::Connection`"; for a COMMIT the outcome is then
+/// unknown), [`Error::Transaction`] otherwise.
+fn tx_err(what: &str, e: diesel::result::Error) -> Error {
+    let e = match e {
+        // MySQL: the COMMIT failed, and so did the rollback diesel tried after it.
+        diesel::result::Error::RollbackErrorOnCommit { commit_error, rollback_error } => {
+            return match map_err(None, *commit_error) {
+                Error::Connection(m) => Error::Connection(format!("{what} failed: {m}")),
+                commit => Error::Transaction(format!(
+                    "{what} failed: {commit} (and the rollback after it: {})",
+                    map_err(None, *rollback_error)
+                )),
+            };
+        }
+        e => e,
+    };
+    match map_err(None, e) {
+        Error::Connection(m) => Error::Connection(format!("{what} failed: {m}")),
+        other => Error::Transaction(format!("{what} failed: {other}")),
+    }
 }
 
 impl DieselBackend {
@@ -159,7 +182,7 @@ impl DieselBackend {
     /// Commits or rolls back this level (rolling back any savepoint still open inside it).
     async fn finish(&self, commit: bool) -> Result<()> {
         let what = if commit { "COMMIT" } else { "ROLLBACK" };
-        let fail = move |e| Error::Transaction(format!("{what} failed: {}", map_err(None, e)));
+        let fail = move |e| tx_err(what, e);
         match &self.runner {
             Runner::Tx(tx) => {
                 let (shared, level, done) = tx.handle()?;

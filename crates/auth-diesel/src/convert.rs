@@ -237,6 +237,15 @@ fn not_null_field(model: Option<&Model>, info: &dyn DatabaseErrorInformation) ->
     field_of(model, quoted)
 }
 
+/// Whether `e` says the connection is gone.
+fn is_lost(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
+        DieselError::DatabaseError(_, info) => connection_lost(info.message()),
+        _ => false,
+    }
+}
+
 fn connection_lost(msg: &str) -> bool {
     let m = msg.to_ascii_lowercase();
     [
@@ -257,6 +266,13 @@ fn connection_lost(msg: &str) -> bool {
 /// Maps a diesel error on `model` to the typed error.
 pub(crate) fn map_err(model: Option<&Model>, e: DieselError) -> Error {
     let model_name = model.map_or_else(String::new, |m| m.name.clone());
+    // MySQL: a COMMIT that failed (and the rollback diesel tried after it) because the
+    // connection is gone is a lost connection too.
+    if let DieselError::RollbackErrorOnCommit { commit_error, .. } = &e
+        && is_lost(commit_error)
+    {
+        return Error::Connection(format!("the database connection was lost during COMMIT: {e}"));
+    }
     match &e {
         DieselError::DatabaseError(kind, info) => {
             match kind {

@@ -45,22 +45,29 @@ pub(crate) async fn execute(c: &mut dyn Exec, stmt: Stmt) -> QueryResult<u64> {
 }
 
 /// Inserts, then reads the row back by id on the same connection: the id given in the values,
-/// or `LAST_INSERT_ID()` for serial ids.
+/// or `LAST_INSERT_ID()` for serial ids. Both in one transaction (a savepoint inside one), so a
+/// concurrent delete (an expiry cleanup) cannot remove the new row before it is read: the insert
+/// would have succeeded and still been reported as an error.
 pub(crate) async fn insert_read_back(
     c: &mut dyn Exec,
     insert: Stmt,
     given_id: Option<Value>,
     read: Stmt,
 ) -> QueryResult<Option<Vec<Value>>> {
-    c.execute(insert).await?;
-    let id = match given_id {
-        Some(id) => id,
-        None => {
-            let last = Stmt { sql: "SELECT LAST_INSERT_ID()".into(), params: Vec::new() };
-            first_row(c.query(last).await?).and_then(|r| r.into_iter().next()).ok_or(DieselError::NotFound)?
-        }
-    };
-    Ok(first_row(c.query(with_id(read, id)).await?))
+    async fn steps(c: &mut dyn Exec, insert: Stmt, given_id: Option<Value>, read: Stmt) -> QueryResult<Option<Vec<Value>>> {
+        c.execute(insert).await?;
+        let id = match given_id {
+            Some(id) => id,
+            None => {
+                let last = Stmt { sql: "SELECT LAST_INSERT_ID()".into(), params: Vec::new() };
+                first_row(c.query(last).await?).and_then(|r| r.into_iter().next()).ok_or(DieselError::NotFound)?
+            }
+        };
+        Ok(first_row(c.query(with_id(read, id)).await?))
+    }
+    c.begin().await?;
+    let r = steps(c, insert, given_id, read).await;
+    finish_tx(c, r).await
 }
 
 /// In a transaction: locks one matching row (`SELECT … FOR UPDATE`), changes it by id, and

@@ -342,6 +342,22 @@ impl Backend for SeaOrmBackend {
     }
 
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
+        // Without RETURNING (MySQL) the row is read back after the insert: in a transaction, so
+        // a concurrent delete (an expiry cleanup) cannot remove it in between and turn a
+        // successful insert into an error.
+        if let (Runner::Pool(pool), false) = (&self.runner, self.dialect.returning()) {
+            let tx = self.begin_on_pool(pool).await?;
+            return match self.exec(&tx).insert(&op).await {
+                Ok(row) => {
+                    tx.commit().await.map_err(|e| map_err(self.dialect, Some(op.model), e))?;
+                    Ok(row)
+                }
+                Err(e) => {
+                    let _ = tx.rollback().await;
+                    Err(e)
+                }
+            };
+        }
         on_conn!(self, |c| self.exec(c).insert(&op).await)
     }
 
