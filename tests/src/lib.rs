@@ -21,6 +21,7 @@
 mod cases;
 mod context;
 mod differential;
+pub mod private_server;
 pub mod reference;
 
 use std::process::ExitCode;

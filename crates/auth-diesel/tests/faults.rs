@@ -10,7 +10,6 @@
 //!
 //! Missing binaries: `skipped (why)` outside CI, a failure with `CI=true`.
 
-mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +19,7 @@ use auth_core::{Adapter, AdapterExt, AuthDb, AuthStore, Error, NewSession, NewUs
 use auth_diesel::{DieselBackend, PoolOptions};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use support::{Kind, PrivateServer, skip_or_fail};
+use auth_conformance::private_server::{Kind, PrivateServer, skip_or_fail};
 
 /// The pool's acquire timeout; every call must end within it plus this slack.
 const ACQUIRE: Duration = Duration::from_secs(2);
@@ -92,7 +91,7 @@ async fn scenario(kind: Kind) {
         }
     };
     let url = match kind {
-        Kind::Postgres => server.url("postgres"),
+        Kind::Postgres => format!("{}?connect_timeout=2", server.url("postgres")),
         Kind::Mariadb => {
             let mut c = diesel::MysqlConnection::establish(&server.url("mysql")).expect("connect");
             c.batch_execute("CREATE DATABASE auth").expect("create database");

@@ -7,7 +7,6 @@
 //!
 //! Missing binaries: `skipped (why)` outside CI, a failure with `CI=true`.
 
-mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 use auth_core::{Adapter, AdapterExt, AuthDb, AuthStore, Error, NewSession, NewUser, Schema};
 use auth_seaorm::SeaOrmBackend;
 use auth_seaorm::sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
-use support::{Kind, PrivateServer, skip_or_fail};
+use auth_conformance::private_server::{Kind, PrivateServer, skip_or_fail};
 
 const ACQUIRE: Duration = Duration::from_secs(2);
 const SLACK: Duration = Duration::from_secs(8);

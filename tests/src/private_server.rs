@@ -1,8 +1,7 @@
-//! Private PostgreSQL and MariaDB servers for the fault tests: a fresh data directory in a
-//! temporary folder, a free port, readiness polling, and stop/start on demand. Dropping a
-//! [`PrivateServer`] kills the server and removes its folder, also when a test panics.
-
-#![allow(dead_code)]
+//! Private PostgreSQL and MariaDB servers for adapters' fault tests: a fresh data directory in
+//! a temporary folder, a free port, readiness polling, and stop/start on demand, so the shared
+//! servers stay up. Dropping a [`PrivateServer`] kills the server and removes its folder, also
+//! when a test panics.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -134,7 +133,7 @@ impl PrivateServer {
         Ok(server)
     }
 
-    /// The URL SeaORM (sqlx) connects with.
+    /// A URL to `database` on this server.
     pub fn url(&self, database: &str) -> String {
         match self.kind {
             Kind::Postgres => format!("postgres://postgres@127.0.0.1:{}/{database}", self.port),
@@ -218,9 +217,16 @@ impl PrivateServer {
         }
     }
 
-    /// `pg_ctl -w` already waited for PostgreSQL; MariaDB listens once InnoDB is up.
+    /// The server answers a query (checked with its own client tool).
     fn answers(&self) -> bool {
-        true
+        let port = self.port.to_string();
+        let out = match self.kind {
+            Kind::Postgres => Command::new("psql")
+                .args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-d", "postgres", "-tAc", "SELECT 1"])
+                .output(),
+            Kind::Mariadb => Command::new("mysql").args(["-h", "127.0.0.1", "-P", &port, "-uroot", "-e", "SELECT 1"]).output(),
+        };
+        out.is_ok_and(|o| o.status.success())
     }
 
     /// Stops the server abruptly (PostgreSQL `pg_ctl stop -m immediate`, MariaDB SIGKILL): open
