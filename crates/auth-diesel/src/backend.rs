@@ -227,24 +227,11 @@ impl DieselBackend {
 #[async_trait]
 impl Backend for DieselBackend {
     fn capabilities(&self) -> Capabilities {
-        let native = self.dialect != Dialect::Sqlite;
-        Capabilities {
-            native_dates: native,
-            native_booleans: native,
-            native_json: native,
-            native_arrays: false,
-            numeric_ids: true,
-            native_ids: false,
-            schemaless: false,
-        }
+        self.dialect.capabilities()
     }
 
     fn name(&self) -> &str {
-        match self.dialect {
-            Dialect::Postgres => "postgres",
-            Dialect::Mysql => "mysql",
-            Dialect::Sqlite => "sqlite",
-        }
+        self.dialect.name()
     }
 
     async fn create_schema(&self, schema: &Schema) -> Result<()> {

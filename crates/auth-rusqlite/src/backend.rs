@@ -93,19 +93,11 @@ impl SqliteBackend {
 #[async_trait]
 impl Backend for SqliteBackend {
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            native_dates: false,
-            native_booleans: false,
-            native_json: false,
-            native_arrays: false,
-            numeric_ids: true,
-            native_ids: false,
-            schemaless: false,
-        }
+        D.capabilities()
     }
 
     fn name(&self) -> &str {
-        "sqlite"
+        D.name()
     }
 
     async fn create_schema(&self, schema: &Schema) -> Result<()> {

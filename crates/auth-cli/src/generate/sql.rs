@@ -3,12 +3,12 @@
 use auth_core::Schema;
 use auth_core::sql::{self, Dialect};
 
-use super::{File, Origin, dialect_name};
+use super::{File, Origin};
 
 /// `schema.<dialect>.sql`: every table and index, idempotent (`IF NOT EXISTS`).
 pub fn file(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> File {
     File {
-        path: format!("schema.{}.sql", dialect_name(dialect)).into(),
+        path: format!("schema.{}.sql", dialect.name()).into(),
         text: up_sql(schema, dialect, origin, "sql"),
     }
 }

@@ -1,5 +1,6 @@
 //! SQL dialects: quoting, placeholders, column types.
 
+use crate::backend::Capabilities;
 use crate::schema::{Field, FieldType};
 
 /// A SQL dialect; every dialect rule lives here and in the statement builder.
@@ -14,6 +15,31 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The dialect's name in messages and matrix rows (`sqlite`, `postgres`, `mysql`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+        }
+    }
+
+    /// What a database of this dialect stores natively: PostgreSQL and MySQL have dates,
+    /// booleans and JSON; SQLite stores them as text and integers. Arrays go into JSON; ids may be
+    /// serial everywhere.
+    pub fn capabilities(self) -> Capabilities {
+        let native = self != Dialect::Sqlite;
+        Capabilities {
+            native_dates: native,
+            native_booleans: native,
+            native_json: native,
+            native_arrays: false,
+            numeric_ids: true,
+            native_ids: false,
+            schemaless: false,
+        }
+    }
+
     /// Quotes an identifier (already validated by the schema).
     pub fn quote(self, ident: &str) -> String {
         match self {
