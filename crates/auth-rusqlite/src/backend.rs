@@ -73,6 +73,14 @@ impl SqliteBackend {
         res.map_err(|e| map_err(model, e))
     }
 
+    /// A free pooled connection for a single-row read outside a transaction, to run inline.
+    fn point_read(&self, op: &Select<'_>) -> Option<Lease> {
+        match &self.runner {
+            Runner::Pool(pool) if op.limit == Some(1) => pool.try_acquire_inline(),
+            _ => None,
+        }
+    }
+
     async fn rows(&self, model: &Model, stmt: Stmt) -> Result<Rows> {
         self.run(Some(model), move |c| query(c, stmt, None)).await
     }
@@ -113,7 +121,14 @@ impl Backend for SqliteBackend {
     async fn select(&self, op: Select<'_>) -> Result<Vec<Record>> {
         let (stmt, layout) = sql::select(D, &op);
         let width = layout.types.len();
-        let rows = self.run(Some(op.model), move |c| query(c, stmt, Some(width))).await?;
+        let rows = match self.point_read(&op) {
+            Some(mut lease) => match lease.run_inline(|c| query(c, stmt.clone(), Some(width))) {
+                Ok(Some(rows)) => rows,
+                Ok(None) => lease.run(move |c| query(c, stmt, Some(width))).await?.map_err(|e| map_err(Some(op.model), e))?,
+                Err(e) => return Err(map_err(Some(op.model), e)),
+            },
+            None => self.run(Some(op.model), move |c| query(c, stmt, Some(width))).await?,
+        };
         Ok(rows.into_iter().map(|r| layout.record(r)).collect())
     }
 

@@ -8,8 +8,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Connections run in WAL mode with foreign keys on and a busy timeout; every database call runs
-//! on a blocking thread, so the async runtime never stalls. Dates are stored as ISO-8601 text with
+//! Connections run in WAL mode with foreign keys on and a busy timeout. Database calls run on a
+//! blocking thread, except single-row reads, which run inline when a connection is free and never
+//! wait for a lock ([`SqliteOptions::inline_reads`]). Dates are stored as ISO-8601 text with
 //! milliseconds and `Z`, booleans as 0/1, as Better Auth's own SQLite migrations do.
 
 mod backend;
@@ -33,7 +34,7 @@ impl SqliteBackend {
     pub fn open_with(url: &str, options: &SqliteOptions) -> Result<Self> {
         let location = open::parse_location(url)?;
         let conns = open::open_all(&location, options)?;
-        Ok(Self::from_pool(pool::Pool::new(conns, options.acquire_timeout)))
+        Ok(Self::from_pool(pool::Pool::new(conns, options)))
     }
 
     /// Uses a connection the application already has (foreign keys and a busy timeout are
@@ -42,7 +43,7 @@ impl SqliteBackend {
         let opts = SqliteOptions::default();
         open::configure(&conn, opts.busy_timeout, false)
             .map_err(|e| Error::Connection(format!("cannot configure SQLite connection: {e}")))?;
-        Ok(Self::from_pool(pool::Pool::new(vec![conn], opts.acquire_timeout)))
+        Ok(Self::from_pool(pool::Pool::new(vec![conn], &opts)))
     }
 }
 

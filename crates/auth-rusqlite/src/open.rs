@@ -15,6 +15,11 @@ pub struct SqliteOptions {
     pub acquire_timeout: Duration,
     /// How long SQLite waits for a lock held by another connection or process.
     pub busy_timeout: Duration,
+    /// Run single-row reads (`find_one`, the session lookup) on the caller's task when a
+    /// connection is free, instead of hopping to a blocking thread. Such a read never waits for a
+    /// lock (on `SQLITE_BUSY` it falls back to the blocking thread), but a page that is not in
+    /// memory is read from disk on the async worker. Off: every call runs on a blocking thread.
+    pub inline_reads: bool,
 }
 
 impl Default for SqliteOptions {
@@ -23,6 +28,7 @@ impl Default for SqliteOptions {
             pool_size: 4,
             acquire_timeout: Duration::from_secs(30),
             busy_timeout: Duration::from_secs(5),
+            inline_reads: true,
         }
     }
 }

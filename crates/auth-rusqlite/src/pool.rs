@@ -1,4 +1,5 @@
-//! A small pool of SQLite connections; every use runs on a blocking thread.
+//! A small pool of SQLite connections. Work runs on a blocking thread; single-row reads may run
+//! inline on the caller's task when a connection is free (see [`Pool::try_acquire_inline`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,6 +9,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use auth_core::Error;
 
+use crate::open::SqliteOptions;
+
 type Slot = Arc<Mutex<Connection>>;
 
 /// A fixed set of connections to one database, handed out one caller at a time.
@@ -15,6 +18,8 @@ pub(crate) struct Pool {
     idle: Mutex<Vec<Slot>>,
     permits: Arc<Semaphore>,
     acquire_timeout: Duration,
+    busy_timeout: Duration,
+    inline_reads: bool,
 }
 
 /// One connection, held until dropped.
@@ -26,13 +31,25 @@ pub(crate) struct Lease {
 }
 
 impl Pool {
-    pub(crate) fn new(conns: Vec<Connection>, acquire_timeout: Duration) -> Arc<Pool> {
+    pub(crate) fn new(conns: Vec<Connection>, opts: &SqliteOptions) -> Arc<Pool> {
         let n = conns.len();
         Arc::new(Pool {
             idle: Mutex::new(conns.into_iter().map(|c| Arc::new(Mutex::new(c))).collect()),
             permits: Arc::new(Semaphore::new(n)),
-            acquire_timeout,
+            acquire_timeout: opts.acquire_timeout,
+            busy_timeout: opts.busy_timeout,
+            inline_reads: opts.inline_reads,
         })
+    }
+
+    /// A connection for an inline read, if inline reads are on and one is free right now.
+    pub(crate) fn try_acquire_inline(self: &Arc<Self>) -> Option<Lease> {
+        if !self.inline_reads {
+            return None;
+        }
+        let permit = self.permits.clone().try_acquire_owned().ok()?;
+        let slot = lock(&self.idle).pop()?;
+        Some(Lease { slot: Some(slot), pool: self.clone(), fresh: true, _permit: permit })
     }
 
     /// Waits (up to the acquire timeout) for a free connection.
@@ -74,6 +91,29 @@ impl Lease {
         })
         .await
         .map_err(|e| Error::Connection(format!("SQLite worker failed: {e}")))
+    }
+}
+
+impl Lease {
+    /// Runs `f` on the calling thread with SQLite's busy handler off, so it never waits for a
+    /// lock: `Ok(None)` when SQLite answered `SQLITE_BUSY` (the caller falls back to [`Lease::run`]).
+    /// Meant for one prepared point read, which in WAL mode does not wait for writers.
+    pub(crate) fn run_inline<T>(
+        &mut self,
+        f: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<Option<T>, rusqlite::Error> {
+        let Some(slot) = self.slot.clone() else { return Ok(None) };
+        let mut conn = lock(&slot);
+        if std::mem::replace(&mut self.fresh, false) && !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK")?;
+        }
+        conn.busy_timeout(Duration::ZERO)?;
+        let res = f(&mut conn);
+        conn.busy_timeout(self.pool.busy_timeout)?;
+        match res {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DatabaseBusy => Ok(None),
+            other => other.map(Some),
+        }
     }
 }
 

@@ -42,6 +42,7 @@ async fn locked_and_pool_exhausted() {
         pool_size: 1,
         busy_timeout: Duration::from_millis(200),
         acquire_timeout: Duration::from_millis(500),
+        ..SqliteOptions::default()
     };
     let db = AuthDb::new(SqliteBackend::open_with(&url, &opts).expect("opens"), Schema::better_auth()).expect("db");
 
