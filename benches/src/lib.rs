@@ -3,7 +3,9 @@
 //!
 //! Run through `cargo xtask bench` (or `cargo bench -p auth-bench -- [flags]`). Flags:
 //! `--rows a,b` (`rusqlite/sqlite`, `diesel/sqlite`, `diesel/postgres`, `diesel-noping/postgres`,
-//! `diesel/mysql`, `mongo/mongodb`), `--quick` (fewer samples), `--no-scale` (skip the 1k→1M
+//! `diesel-async/postgres`, `diesel/mysql`, `diesel-async/mysql`, `seaorm/sqlite`,
+//! `seaorm/postgres`, `seaorm/mysql`, `mongo/mongodb`; the diesel-async rows need the `async`
+//! feature), `--quick` (fewer samples), `--no-scale` (skip the 1k→1M
 //! flatness run), `--scale 1000,10000,...`, `--scale-only`, `--users N`, `--sessions N`,
 //! `--out DIR`, `--no-round-trips`. Unreachable servers give `skipped (why, env var)` lines.
 
@@ -12,6 +14,7 @@ pub mod harness;
 pub mod mongo_raw;
 pub mod raw;
 pub mod rusqlite_raw;
+pub mod seaorm_raw;
 
 use std::time::{Duration, Instant};
 
@@ -217,7 +220,7 @@ pub fn run(cfg: &Config) {
         });
     }
 
-    let pg_rows = ["diesel/postgres", "diesel-noping/postgres"];
+    let pg_rows = ["diesel/postgres", "diesel-noping/postgres", "diesel-async/postgres"];
     if pg_rows.iter().any(|r| cfg.wants(r)) {
         match fresh_pg("auth_bench") {
             Err(e) => {
@@ -241,27 +244,50 @@ pub fn run(cfg: &Config) {
                 if cfg.wants("diesel/postgres") {
                     bench_row("diesel/postgres", "diesel DSL, own connection", &db, &mut raw, cfg, plan, &mut lines).await;
                 }
+                if !cfg.wants("diesel/postgres") {
+                    seed(&mut raw, cfg, plan).await;
+                }
                 if cfg.wants("diesel-noping/postgres") {
-                    if !cfg.wants("diesel/postgres") {
-                        seed(&mut raw, cfg, plan).await;
-                    }
                     ops_row("diesel-noping/postgres", "diesel DSL, own connection", &noping, &mut raw, cfg, plan, &mut lines)
                         .await;
                 }
-                if cfg.round_trips {
-                    round_trips(&mut raw, &[("diesel/postgres", &db), ("diesel-noping/postgres", &noping)], cfg, &mut lines)
-                        .await;
+                #[cfg(feature = "async")]
+                let async_db = {
+                    use auth_diesel::diesel_async::AsyncPgConnection;
+                    use auth_diesel::diesel_async::pooled_connection::AsyncDieselConnectionManager;
+                    use auth_diesel::diesel_async::pooled_connection::deadpool::Pool;
+                    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(&url);
+                    let pool = Pool::builder(manager).max_size(10).build().expect("async pool");
+                    AuthDb::new(auth_diesel::DieselBackend::from_async_pg_pool(pool), schema.clone()).expect("adapter")
+                };
+                #[cfg(feature = "async")]
+                if cfg.wants("diesel-async/postgres") {
+                    let note = "diesel DSL (sync), own connection";
+                    ops_row("diesel-async/postgres", note, &async_db, &mut raw, cfg, plan, &mut lines).await;
                 }
-                concurrency("diesel/postgres", &db, cfg.sessions, &mut lines).await;
-                concurrency("diesel-noping/postgres", &noping, cfg.sessions, &mut lines).await;
+                #[allow(unused_mut)]
+                let mut dbs = vec![("diesel/postgres", &db), ("diesel-noping/postgres", &noping)];
+                #[cfg(feature = "async")]
+                dbs.push(("diesel-async/postgres", &async_db));
+                if cfg.round_trips {
+                    round_trips(&mut raw, &dbs, cfg, &mut lines).await;
+                }
+                for (row, db) in &dbs {
+                    concurrency(row, db, cfg.sessions, &mut lines).await;
+                }
                 explain_pg(&mut raw, &noping, cfg).await;
             }),
         }
     }
 
-    if cfg.wants("diesel/mysql") {
+    let mysql_rows = ["diesel/mysql", "diesel-async/mysql"];
+    if mysql_rows.iter().any(|r| cfg.wants(r)) {
         match fresh_mysql("auth_bench") {
-            Err(e) => skipped(&mut lines, "diesel/mysql", format!("MySQL unreachable: {e}; set AUTH_TEST_MYSQL_URL")),
+            Err(e) => {
+                for r in mysql_rows.into_iter().filter(|r| cfg.wants(r)) {
+                    skipped(&mut lines, r, format!("MySQL unreachable: {e}; set AUTH_TEST_MYSQL_URL"));
+                }
+            }
             Ok(url) => rt.block_on(async {
                 let db = auth_diesel::connect(&url, schema.clone()).await.expect("diesel mysql adapter");
                 let mut conn = diesel::MysqlConnection::establish(&url).expect("mysql connection");
@@ -271,15 +297,50 @@ pub fn run(cfg: &Config) {
                 let _ = conn.batch_execute("SET SESSION max_recursive_iterations = 100000000");
                 let _ = conn.batch_execute("SET SESSION cte_max_recursion_depth = 100000000");
                 let mut raw = diesel_raw::DieselMysqlRaw { conn };
-                bench_row("diesel/mysql", "diesel DSL, own connection", &db, &mut raw, cfg, cfg.plan(false), &mut lines)
-                    .await;
-                concurrency("diesel/mysql", &db, cfg.sessions, &mut lines).await;
+                let plan = cfg.plan(false);
+                seed(&mut raw, cfg, plan).await;
+                if cfg.wants("diesel/mysql") {
+                    ops_row("diesel/mysql", "diesel DSL, own connection", &db, &mut raw, cfg, plan, &mut lines).await;
+                    concurrency("diesel/mysql", &db, cfg.sessions, &mut lines).await;
+                }
+                #[cfg(feature = "async")]
+                if cfg.wants("diesel-async/mysql") {
+                    use auth_diesel::diesel_async::pooled_connection::deadpool::Pool;
+                    let pool = Pool::builder(auth_diesel::async_mysql_manager(&url)).max_size(10).build().expect("pool");
+                    let db = AuthDb::new(auth_diesel::DieselBackend::from_async_mysql_pool(pool), schema.clone())
+                        .expect("adapter");
+                    let note = "diesel DSL (sync), own connection";
+                    ops_row("diesel-async/mysql", note, &db, &mut raw, cfg, plan, &mut lines).await;
+                    concurrency("diesel-async/mysql", &db, cfg.sessions, &mut lines).await;
+                }
             }),
         }
     }
 
-    // SeaORM: add `seaorm/postgres`, `seaorm/mysql`, `seaorm/sqlite` rows here once
-    // `crates/auth-seaorm` is committed, with sqlx raw statements as the baseline.
+    for (backend, embedded) in [("sqlite", true), ("postgres", false), ("mysql", false)] {
+        let row = format!("seaorm/{backend}");
+        if !cfg.wants(&row) {
+            continue;
+        }
+        let url = match backend {
+            "sqlite" => Ok(format!("sqlite://{}", dir.join("seaorm.db").display())),
+            "postgres" => fresh_pg("auth_bench_seaorm").map_err(|e| format!("PostgreSQL unreachable: {e}; set AUTH_TEST_POSTGRES_URL")),
+            _ => fresh_mysql("auth_bench_seaorm").map_err(|e| format!("MySQL unreachable: {e}; set AUTH_TEST_MYSQL_URL")),
+        };
+        match url {
+            Err(e) => skipped(&mut lines, &row, e),
+            Ok(url) => rt.block_on(async {
+                let db = auth_seaorm::connect(&url, schema.clone()).await.expect("seaorm adapter");
+                let mut one = auth_seaorm::options(&url);
+                one.max_connections(1).min_connections(1);
+                let conn = sea_orm::Database::connect(one).await.expect("seaorm connection");
+                let mut raw = seaorm_raw::SeaOrmRaw::new(conn).await;
+                let note = "SeaORM raw statements, own connection";
+                bench_row(&row, note, &db, &mut raw, cfg, cfg.plan(embedded), &mut lines).await;
+                concurrency(&row, &db, cfg.sessions, &mut lines).await;
+            }),
+        }
+    }
 
     if cfg.wants("mongo/mongodb") {
         rt.block_on(async {
@@ -606,7 +667,7 @@ async fn explain_pg(raw: &mut diesel_raw::DieselPgRaw, db: &AuthDb, cfg: &Config
 /// One point of the flatness run.
 #[derive(Debug, Clone)]
 pub struct Point {
-    /// `rusqlite/sqlite` or `diesel/postgres`.
+    /// The adapter/backend row.
     pub row: &'static str,
     /// Sessions in the table.
     pub sessions: usize,
@@ -616,9 +677,10 @@ pub struct Point {
     pub raw_ns: f64,
 }
 
-/// Find-by-token time against session-table size, SQLite (rusqlite) and PostgreSQL (diesel).
+/// Find-by-token time against session-table size on every backend: SQLite (rusqlite),
+/// PostgreSQL and MySQL (diesel, on a pool without the checkout ping, so only the lookup is
+/// compared), MongoDB.
 async fn scale(cfg: &Config, dir: &std::path::Path, points: &mut Vec<Point>) {
-    let users = 1_000;
     let schema = Schema::better_auth();
     let mut sizes = cfg.scale.clone();
     sizes.sort_unstable();
@@ -630,17 +692,7 @@ async fn scale(cfg: &Config, dir: &std::path::Path, points: &mut Vec<Point>) {
         let path = dir.join("scale.db").display().to_string();
         let db = auth_rusqlite::connect(&format!("file:{path}"), schema.clone()).await.expect("adapter");
         let mut raw = rusqlite_raw::RusqliteRaw::open(&path);
-        raw.seed_users(0, users).await;
-        let mut have = 0;
-        for &n in &sizes {
-            let t = Instant::now();
-            raw.seed_sessions(have, n, users).await;
-            raw.analyze().await;
-            have = n;
-            eprintln!("scale sqlite: {n} sessions (seeded in {:.1} s)", t.elapsed().as_secs_f64());
-            let (a, b) = lookup_pair(&db, &mut raw, n, plan).await;
-            points.push(Point { row: "rusqlite/sqlite", sessions: n, adapter_ns: a, raw_ns: b });
-        }
+        scale_row("rusqlite/sqlite", &db, &mut raw, &sizes, plan, points).await;
         let stmt = std::fs::read_to_string(cfg.out_dir.join("adapter-find-session.sql"))
             .ok()
             .map(|s| s.replace("$1", "?1"));
@@ -652,7 +704,7 @@ async fn scale(cfg: &Config, dir: &std::path::Path, points: &mut Vec<Point>) {
         if let Some(stmt) = stmt {
             text.push_str(&format!("\n-- the adapter's statement\n{stmt}\nEXPLAIN QUERY PLAN:\n{}\n", raw.explain(&stmt, "tok1")));
         }
-        println!("\nSQLite, {have} sessions:\n{text}");
+        println!("\nSQLite, {} sessions:\n{text}", sizes.last().copied().unwrap_or(0));
         let _ = std::fs::write(cfg.out_dir.join("explain-sqlite.txt"), &text);
     }
 
@@ -667,21 +719,63 @@ async fn scale(cfg: &Config, dir: &std::path::Path, points: &mut Vec<Point>) {
                     .expect("pg pool");
                 let db = AuthDb::new(auth_diesel::DieselBackend::from_pg_pool(pool), schema.clone()).expect("adapter");
                 db.create_schema().await.expect("schema");
-                let conn = diesel::PgConnection::establish(&url).expect("pg");
-                let mut raw = diesel_raw::DieselPgRaw { conn };
-                raw.seed_users(0, users).await;
-                let mut have = 0;
-                for &n in &sizes {
-                    let t = Instant::now();
-                    raw.seed_sessions(have, n, users).await;
-                    raw.analyze().await;
-                    have = n;
-                    eprintln!("scale postgres: {n} sessions (seeded in {:.1} s)", t.elapsed().as_secs_f64());
-                    let (a, b) = lookup_pair(&db, &mut raw, n, server_plan).await;
-                    points.push(Point { row: "diesel-noping/postgres", sessions: n, adapter_ns: a, raw_ns: b });
-                }
+                let mut raw = diesel_raw::DieselPgRaw { conn: diesel::PgConnection::establish(&url).expect("pg") };
+                scale_row("diesel-noping/postgres", &db, &mut raw, &sizes, server_plan, points).await;
             }
         }
+    }
+
+    if cfg.rows_wanted("diesel/mysql") {
+        match fresh_mysql("auth_bench_scale") {
+            Err(e) => eprintln!("scale mysql: skipped ({e}; set AUTH_TEST_MYSQL_URL)"),
+            Ok(url) => {
+                let pool = diesel::r2d2::Pool::builder()
+                    .max_size(4)
+                    .test_on_check_out(false)
+                    .connection_customizer(Box::new(auth_diesel::ConnectionSetup::default()))
+                    .build(diesel::r2d2::ConnectionManager::<diesel::MysqlConnection>::new(&url))
+                    .expect("mysql pool");
+                let db =
+                    AuthDb::new(auth_diesel::DieselBackend::from_mysql_pool(pool), schema.clone()).expect("adapter");
+                db.create_schema().await.expect("schema");
+                let mut conn = diesel::MysqlConnection::establish(&url).expect("mysql");
+                use diesel::connection::SimpleConnection;
+                conn.batch_execute("SET time_zone = '+00:00'").expect("time zone");
+                let _ = conn.batch_execute("SET SESSION max_recursive_iterations = 100000000");
+                let _ = conn.batch_execute("SET SESSION cte_max_recursion_depth = 100000000");
+                let mut raw = diesel_raw::DieselMysqlRaw { conn };
+                scale_row("diesel-noping/mysql", &db, &mut raw, &sizes, server_plan, points).await;
+            }
+        }
+    }
+
+    if cfg.rows_wanted("mongo/mongodb") {
+        match mongodb::Client::with_uri_str(mongo_url()).await {
+            Err(e) => eprintln!("scale mongodb: skipped ({e}; set AUTH_TEST_MONGODB_URL)"),
+            Ok(client) => {
+                client.database("auth_bench_scale").drop().await.expect("drop scale database");
+                let db =
+                    auth_mongo::from_client(client.clone(), "auth_bench_scale", schema.clone()).await.expect("adapter");
+                let mut raw = mongo_raw::MongoRaw::new(&client.database("auth_bench_scale"));
+                scale_row("mongo/mongodb", &db, &mut raw, &sizes, server_plan, points).await;
+            }
+        }
+    }
+}
+
+/// Grows one backend's session table through `sizes` (1,000 users) and times the lookup at each.
+async fn scale_row<R: Raw>(row: &'static str, db: &AuthDb, raw: &mut R, sizes: &[usize], plan: Plan, points: &mut Vec<Point>) {
+    let users = 1_000;
+    raw.seed_users(0, users).await;
+    let mut have = 0;
+    for &n in sizes {
+        let t = Instant::now();
+        raw.seed_sessions(have, n, users).await;
+        raw.analyze().await;
+        have = n;
+        eprintln!("scale {row}: {n} sessions (seeded in {:.1} s)", t.elapsed().as_secs_f64());
+        let (a, b) = lookup_pair(db, raw, n, plan).await;
+        points.push(Point { row, sessions: n, adapter_ns: a, raw_ns: b });
     }
 }
 

@@ -1,4 +1,5 @@
 //! `cargo xtask bench`: runs the `auth-bench` benchmarks (every adapter × backend it can reach,
+//! diesel-async included,
 //! each against the same operations written on the raw driver) and prints their table.
 
 use std::process::{Command, ExitCode};
@@ -18,7 +19,8 @@ const FLAGS: &[(&str, bool)] = &[
     ("--no-round-trips", false),
 ];
 
-/// Runs `cargo bench -p auth-bench --bench adapters -- <args>`; its stdout is the table.
+/// Runs `cargo bench -p auth-bench --features async --bench adapters -- <args>`; its stdout is
+/// the table.
 pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let mut i = 0;
     while i < args.len() {
@@ -41,7 +43,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     eprintln!("building and running auth-bench (release profile)...");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root())
-        .args(["bench", "-p", "auth-bench", "--bench", "adapters", "--"])
+        .args(["bench", "-p", "auth-bench", "--features", "async", "--bench", "adapters", "--"])
         .args(args)
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
