@@ -202,6 +202,26 @@ pub fn run(cfg: &Config) {
                 baseline_ns: Some(direct),
                 note: "the baseline query run through one spawn_blocking hop, vs direct".into(),
             });
+            // The same lookup over a hot set of 1,000 sessions (pages cached), as a busy site
+            // sees its active sessions, against the table-wide spread of the main line.
+            let hot = s.min(1_000);
+            let (a, b) = pair(
+                plan,
+                async |i| {
+                    db.find_session(&token(i * 7919 % hot)).await.expect("find").expect("exists");
+                },
+                async |i| {
+                    assert!(rusqlite_raw::RusqliteRaw::find_session_sync(&conn.lock().expect("mutex"), &token(i * 7919 % hot)));
+                },
+            )
+            .await;
+            lines.push(Line {
+                op: "find session by token, hot set of 1,000".into(),
+                row: "rusqlite/sqlite".into(),
+                adapter_ns: Some(a),
+                baseline_ns: Some(b),
+                note: "rusqlite, prepare_cached, direct call".into(),
+            });
             concurrency("rusqlite/sqlite", &db, cfg.sessions, &mut lines).await;
         });
     }
@@ -265,6 +285,36 @@ pub fn run(cfg: &Config) {
                     let note = "diesel DSL (sync), own connection";
                     ops_row("diesel-async/postgres", note, &async_db, &mut raw, cfg, plan, &mut lines).await;
                 }
+                // The hop an async application on sync diesel pays, measured alone.
+                let hop_raw = std::sync::Arc::new(std::sync::Mutex::new(diesel_raw::DieselPgRaw {
+                    conn: diesel::PgConnection::establish(&url).expect("pg connection"),
+                }));
+                let s = cfg.sessions;
+                let (hop, direct) = pair(
+                    plan,
+                    async |i| {
+                        let r = hop_raw.clone();
+                        let t = token(i * 7919 % s);
+                        let handle = tokio::runtime::Handle::current();
+                        let found = tokio::task::spawn_blocking(move || {
+                            handle.block_on(r.lock().expect("mutex").find_session(&t))
+                        })
+                        .await
+                        .expect("join");
+                        assert!(found);
+                    },
+                    async |i| {
+                        assert!(raw.find_session(&token(i * 7919 % s)).await);
+                    },
+                )
+                .await;
+                lines.push(Line {
+                    op: "find session by token (+user)".into(),
+                    row: "raw diesel/postgres in spawn_blocking".into(),
+                    adapter_ns: Some(hop),
+                    baseline_ns: Some(direct),
+                    note: "the baseline query run through one spawn_blocking hop, vs direct".into(),
+                });
                 #[allow(unused_mut)]
                 let mut dbs = vec![("diesel/postgres", &db), ("diesel-noping/postgres", &noping)];
                 #[cfg(feature = "async")]

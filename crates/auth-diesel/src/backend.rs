@@ -23,7 +23,8 @@ use crate::tx::{TxLevel, lock};
 ///
 /// With an r2d2 pool of sync connections, every adapter call (or transaction step) runs on a
 /// blocking thread (`tokio::task::spawn_blocking`), one hop per call, so sync diesel never
-/// stalls the async runtime. Cloning is cheap and shares the pool (or the transaction).
+/// stalls the async runtime; on SQLite, single-row reads may skip the hop
+/// ([`crate::PoolOptions::inline_reads`]). Cloning is cheap and shares the pool (or the transaction).
 #[derive(Clone)]
 pub struct DieselBackend {
     runner: Runner,
@@ -254,7 +255,14 @@ impl Backend for DieselBackend {
 
     async fn select(&self, op: Select<'_>) -> Result<Vec<Record>> {
         let (stmt, layout) = sql::select(self.dialect, &op);
-        let rows = self.rows(op.model, stmt).await?;
+        let inline = match &self.runner {
+            Runner::Pool(pools) if op.limit == Some(1) => pools.read_inline(&stmt),
+            _ => None,
+        };
+        let rows = match inline {
+            Some(rows) => rows.map_err(|e| map_err(Some(op.model), e))?,
+            None => self.rows(op.model, stmt).await?,
+        };
         Ok(rows.into_iter().map(|r| layout.record(r)).collect())
     }
 

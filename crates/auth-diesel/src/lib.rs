@@ -71,8 +71,10 @@ impl DieselBackend {
 
     /// Uses an existing r2d2 pool of SQLite connections. Add [`ConnectionSetup`] as its
     /// connection customizer: SQLite enforces foreign keys only when each connection asks.
+    /// Every call runs on a blocking thread (single-row reads run inline only on pools built by
+    /// [`DieselBackend::open_with`], whose busy timeout is known).
     pub fn from_sqlite_pool(pool: SqlitePool) -> Self {
-        Self::from_pools(pool::Pools::Sqlite(pool))
+        Self::from_pools(pool::Pools::Sqlite(pool, None))
     }
 
     /// Uses an existing diesel-async (deadpool) pool of PostgreSQL connections (feature

@@ -10,9 +10,10 @@ use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 
 use auth_core::Error;
-use auth_core::sql::Dialect;
+use auth_core::sql::{Dialect, Stmt};
 
 use crate::conn::SqlConn;
+use diesel::result::QueryResult;
 use crate::convert::pool_err;
 
 /// An r2d2 pool of PostgreSQL connections.
@@ -33,6 +34,15 @@ pub struct PoolOptions {
     pub connection_timeout: Duration,
     /// Per-connection setup (search path, SQLite busy timeout).
     pub setup: ConnectionSetup,
+    /// PostgreSQL / MySQL: r2d2 runs `SELECT 1` on every checkout, one extra round trip per
+    /// call that finds connections the server closed before they are used. Off, a dead
+    /// connection fails the call that gets it, and r2d2 keeps it until it is recycled by age
+    /// (`max_lifetime`, 30 min): only for servers that never drop connections. (SQLite: never.)
+    pub test_on_check_out: bool,
+    /// SQLite: single-row reads (`find_one`, the session lookup) run on the caller's task when a
+    /// pooled connection is free, with SQLite's busy handler off and a fallback to the blocking
+    /// thread on `SQLITE_BUSY`, instead of hopping to a blocking thread for every call.
+    pub inline_reads: bool,
 }
 
 impl Default for PoolOptions {
@@ -42,6 +52,8 @@ impl Default for PoolOptions {
             min_idle: Some(1),
             connection_timeout: Duration::from_secs(30),
             setup: ConnectionSetup::default(),
+            test_on_check_out: true,
+            inline_reads: true,
         }
     }
 }
@@ -107,7 +119,9 @@ impl CustomizeConnection<SqliteConnection, r2d2::Error> for ConnectionSetup {
 pub(crate) enum Pools {
     Pg(PgPool),
     Mysql(MysqlPool),
-    Sqlite(SqlitePool),
+    /// With the busy timeout its connections were set up with, when single-row reads may run
+    /// inline (pools this crate built with [`PoolOptions::inline_reads`]).
+    Sqlite(SqlitePool, Option<Duration>),
 }
 
 impl Pools {
@@ -115,7 +129,7 @@ impl Pools {
         match self {
             Pools::Pg(_) => Dialect::Postgres,
             Pools::Mysql(_) => Dialect::Mysql,
-            Pools::Sqlite(_) => Dialect::Sqlite,
+            Pools::Sqlite(..) => Dialect::Sqlite,
         }
     }
 
@@ -125,8 +139,28 @@ impl Pools {
         Ok(match self {
             Pools::Pg(p) => Box::new(p.get().map_err(pool_err)?),
             Pools::Mysql(p) => Box::new(p.get().map_err(pool_err)?),
-            Pools::Sqlite(p) => Box::new(p.get().map_err(pool_err)?),
+            Pools::Sqlite(p, _) => Box::new(p.get().map_err(pool_err)?),
         })
+    }
+}
+
+impl Pools {
+    /// Runs `stmt` (a single-row read) on the calling thread if this is a SQLite pool that
+    /// allows it and a connection is free now; `None`: use the blocking thread. SQLite's busy
+    /// handler is off meanwhile, so the call never waits for a lock: `SQLITE_BUSY` gives `None`.
+    pub(crate) fn read_inline(&self, stmt: &Stmt) -> Option<QueryResult<crate::conn::Rows>> {
+        let Pools::Sqlite(pool, Some(busy)) = self else { return None };
+        let mut conn = pool.try_get()?;
+        if let Err(e) = conn.batch_execute("PRAGMA busy_timeout = 0") {
+            return Some(Err(e));
+        }
+        let rows = SqlConn::query(&mut *conn, stmt.clone());
+        let restored = conn.batch_execute(&format!("PRAGMA busy_timeout = {}", busy.as_millis()));
+        match (rows, restored) {
+            (Err(diesel::result::Error::DatabaseError(_, info)), _) if info.message().contains("database is locked") => None,
+            (Ok(rows), Ok(())) => Some(Ok(rows)),
+            (Ok(_), Err(e)) | (Err(e), _) => Some(Err(e)),
+        }
     }
 }
 
@@ -185,12 +219,17 @@ where
 /// Builds the pool for `url` without connecting yet (the first use reports a bad URL or an
 /// unreachable server as [`Error::Connection`]).
 pub(crate) fn build(url: &str, opts: &PoolOptions) -> Result<Pools, Error> {
+    let inline = opts.inline_reads.then_some(opts.setup.busy_timeout);
+    let ping = opts.test_on_check_out;
     Ok(match parse_url(url)? {
-        Target::Pg(u) => Pools::Pg(builder(opts).build_unchecked(ConnectionManager::new(u))),
-        Target::Mysql(u) => Pools::Mysql(builder(opts).build_unchecked(ConnectionManager::new(u))),
-        Target::Sqlite { path, memory: false } => {
-            Pools::Sqlite(builder(opts).test_on_check_out(false).build_unchecked(ConnectionManager::new(path)))
+        Target::Pg(u) => Pools::Pg(builder(opts).test_on_check_out(ping).build_unchecked(ConnectionManager::new(u))),
+        Target::Mysql(u) => {
+            Pools::Mysql(builder(opts).test_on_check_out(ping).build_unchecked(ConnectionManager::new(u)))
         }
+        Target::Sqlite { path, memory: false } => Pools::Sqlite(
+            builder(opts).test_on_check_out(false).build_unchecked(ConnectionManager::new(path)),
+            inline,
+        ),
         // One connection, never closed: each in-memory connection is its own database.
         Target::Sqlite { path, memory: true } => Pools::Sqlite(
             builder(opts)
@@ -200,6 +239,7 @@ pub(crate) fn build(url: &str, opts: &PoolOptions) -> Result<Pools, Error> {
                 .max_lifetime(None)
                 .test_on_check_out(false)
                 .build_unchecked(ConnectionManager::new(path)),
+            inline,
         ),
     })
 }
@@ -218,5 +258,50 @@ mod tests {
         assert_eq!(parse_url("./a.db").ok(), Some(Target::Sqlite { path: "./a.db".into(), memory: false }));
         assert!(parse_url("redis://x").is_err());
         assert!(parse_url("").is_err());
+    }
+}
+
+/// The inline read path against a real SQLite file, in rollback-journal mode: there (unlike
+/// WAL, which every pool this crate builds uses) a writer's exclusive lock blocks readers, so the
+/// `SQLITE_BUSY` fallback can be reached.
+#[cfg(test)]
+mod inline_read_tests {
+    use std::time::Duration;
+
+    use auth_core::{AuthDb, AuthStore, NewUser, Schema};
+    use diesel::Connection;
+
+    use super::*;
+
+    async fn read_through_an_exclusive_lock(name: &str) {
+        let path = std::env::temp_dir().join(format!("auth-diesel-inline-{name}-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let path = path.display().to_string();
+        let pool = Pool::builder().max_size(1).build_unchecked(ConnectionManager::<SqliteConnection>::new(&path));
+        let pools = Pools::Sqlite(pool, Some(Duration::from_secs(5)));
+        let db = AuthDb::new(crate::DieselBackend::from_pools(pools), Schema::better_auth()).expect("db");
+        db.create_schema().await.expect("schema");
+        let ada = db.create_user(NewUser::new("Ada", "ada@example.com")).await.expect("user");
+
+        let mut other = SqliteConnection::establish(&path).expect("opens");
+        other.batch_execute("BEGIN EXCLUSIVE").expect("lock");
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            other.batch_execute("ROLLBACK").expect("unlock");
+        });
+        let found = db.find_user_by_email("ada@example.com").await.expect("waits for the lock, then reads");
+        assert_eq!(found.map(|u| u.id), Some(ada.id));
+        release.join().expect("thread");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_busy_inline_read_falls_back_and_waits() {
+        read_through_an_exclusive_lock("multi").await;
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn inline_reads_work_on_a_current_thread_runtime() {
+        read_through_an_exclusive_lock("current").await;
     }
 }
