@@ -2,7 +2,7 @@
 
 usage: python3 benches/plot/plot.py <scale.csv> [<scale.csv> ...] docs/performance-scale.svg
 (each CSV is one run: `cargo xtask bench` or `cargo xtask bench --scale-only` writes
-/tmp/auth-bench/scale.csv)
+/tmp/auth-bench/scale.csv; needs matplotlib)
 """
 import csv
 import sys
@@ -14,7 +14,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 *sources, dst = sys.argv[1:]
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
-colors = {"rusqlite/sqlite": "tab:blue", "diesel-noping/postgres": "tab:green"}
+colors = {
+    "rusqlite/sqlite": "tab:blue",
+    "diesel-noping/postgres": "tab:green",
+    "diesel-noping/mysql": "tab:orange",
+    "mongo/mongodb": "tab:red",
+}
 for run, src in enumerate(sources, 1):
     rows = {}
     with open(src) as f:
@@ -34,7 +39,7 @@ ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("sessions in the table")
 ax.set_ylabel("median time per find-session-by-token (µs)")
-ax.set_title("Session lookup by token against table size (loaded 2-vCPU VM)")
+ax.set_title("Session lookup by token against table size (2-vCPU VM)")
 ax.grid(True, which="both", alpha=0.3)
 ax.legend(fontsize=7, ncol=2)
 fig.tight_layout()

@@ -86,13 +86,16 @@ pub struct RusqliteRaw {
 }
 
 impl RusqliteRaw {
-    /// Opens `path` with the adapter's settings (WAL, synchronous=NORMAL, foreign keys).
+    /// Opens `path` with the adapter's settings (WAL, synchronous=NORMAL, foreign keys, stable
+    /// query plans).
     pub fn open(path: &str) -> Self {
         let conn = Connection::open(path).expect("open sqlite");
         conn.busy_timeout(std::time::Duration::from_secs(5)).expect("busy timeout");
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .expect("pragmas");
         conn.set_prepared_statement_cache_capacity(64);
+        // As the adapter: stable plans, or SQLite re-prepares the statements on every new value.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).expect("qpsg");
         RusqliteRaw { conn: Arc::new(Mutex::new(conn)) }
     }
 
