@@ -12,7 +12,8 @@ use auth_core::Error;
 use auth_core::sql::{Dialect, Stmt};
 
 use crate::conn::{Exec, Rows};
-use crate::convert::{DynRow, bind_mysql, bind_pg, pool_err};
+use crate::convert::{DynRow, pool_err};
+use crate::query::DynQuery;
 
 /// A deadpool pool of diesel-async PostgreSQL connections.
 pub type AsyncPgPool = Pool<AsyncPgConnection>;
@@ -38,26 +39,18 @@ pub fn async_mysql_manager(url: impl Into<String>) -> AsyncDieselConnectionManag
 }
 
 macro_rules! async_exec {
-    ($conn:ty, $db:ty, $dialect:expr, $bind:ident) => {
+    ($conn:ty, $dialect:expr, $query:path) => {
         #[async_trait]
         impl Exec for $conn {
             fn dialect(&self) -> Dialect {
                 $dialect
             }
             async fn query(&mut self, stmt: Stmt) -> QueryResult<Rows> {
-                let mut q = diesel::sql_query(stmt.sql).into_boxed::<$db>();
-                for v in stmt.params {
-                    q = $bind(q, v);
-                }
-                let rows: Vec<DynRow> = diesel_async::RunQueryDsl::load(q, self).await?;
+                let rows: Vec<DynRow> = diesel_async::RunQueryDsl::load($query(stmt)?, self).await?;
                 Ok(rows.into_iter().map(|r| r.0).collect())
             }
             async fn execute(&mut self, stmt: Stmt) -> QueryResult<usize> {
-                let mut q = diesel::sql_query(stmt.sql).into_boxed::<$db>();
-                for v in stmt.params {
-                    q = $bind(q, v);
-                }
-                diesel_async::RunQueryDsl::execute(q, self).await
+                diesel_async::RunQueryDsl::execute($query(stmt)?, self).await
             }
             async fn batch(&mut self, sql: String) -> QueryResult<()> {
                 self.batch_execute(&sql).await
@@ -100,8 +93,8 @@ macro_rules! async_exec {
     };
 }
 
-async_exec!(AsyncPgConnection, diesel::pg::Pg, Dialect::Postgres, bind_pg);
-async_exec!(AsyncMysqlConnection, diesel::mysql::Mysql, Dialect::Mysql, bind_mysql);
+async_exec!(AsyncPgConnection, Dialect::Postgres, DynQuery::pg);
+async_exec!(AsyncMysqlConnection, Dialect::Mysql, DynQuery::mysql);
 
 /// A diesel-async pool of one of the two backends.
 #[derive(Clone)]

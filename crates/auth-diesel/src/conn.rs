@@ -19,7 +19,8 @@ use diesel::RunQueryDsl;
 use auth_core::Value;
 use auth_core::sql::{Dialect, Stmt};
 
-use crate::convert::{DynRow, bind_mysql, bind_pg, bind_sqlite};
+use crate::convert::DynRow;
+use crate::query::DynQuery;
 
 /// Rows of dynamic values, columns in statement order.
 pub(crate) type Rows = Vec<Vec<Value>>;
@@ -47,26 +48,18 @@ pub trait SqlConn: Send + 'static {
 }
 
 macro_rules! sql_conn {
-    ($conn:ty, $db:ty, $dialect:expr, $bind:ident, |$c:ident| $begin:expr) => {
+    ($conn:ty, $dialect:expr, $query:path, |$c:ident| $begin:expr) => {
         impl SqlConn for $conn {
             fn dialect(&self) -> Dialect {
                 $dialect
             }
 
             fn query(&mut self, stmt: Stmt) -> QueryResult<Rows> {
-                let mut q = diesel::sql_query(stmt.sql).into_boxed::<$db>();
-                for v in stmt.params {
-                    q = $bind(q, v);
-                }
-                Ok(q.load::<DynRow>(self)?.into_iter().map(|r| r.0).collect())
+                Ok($query(stmt)?.load::<DynRow>(self)?.into_iter().map(|r| r.0).collect())
             }
 
             fn execute(&mut self, stmt: Stmt) -> QueryResult<usize> {
-                let mut q = diesel::sql_query(stmt.sql).into_boxed::<$db>();
-                for v in stmt.params {
-                    q = $bind(q, v);
-                }
-                q.execute(self)
+                $query(stmt)?.execute(self)
             }
 
             fn batch(&mut self, sql: &str) -> QueryResult<()> {
@@ -126,13 +119,13 @@ macro_rules! sql_conn {
     };
 }
 
-sql_conn!(PgConnection, diesel::pg::Pg, Dialect::Postgres, bind_pg, |c| AnsiTransactionManager::begin_transaction(c));
-sql_conn!(MysqlConnection, diesel::mysql::Mysql, Dialect::Mysql, bind_mysql, |c| {
+sql_conn!(PgConnection, Dialect::Postgres, DynQuery::pg, |c| AnsiTransactionManager::begin_transaction(c));
+sql_conn!(MysqlConnection, Dialect::Mysql, DynQuery::mysql, |c| {
     AnsiTransactionManager::begin_transaction(c)
 });
 // SQLite: take the write lock up front (BEGIN IMMEDIATE), so two transactions never deadlock
 // upgrading read locks; inside a transaction, a savepoint.
-sql_conn!(SqliteConnection, diesel::sqlite::Sqlite, Dialect::Sqlite, bind_sqlite, |c| {
+sql_conn!(SqliteConnection, Dialect::Sqlite, DynQuery::sqlite, |c| {
     match AnsiTransactionManager::begin_transaction_sql(&mut *c, "BEGIN IMMEDIATE") {
         Err(DieselError::AlreadyInTransaction) => AnsiTransactionManager::begin_transaction(c),
         other => other,

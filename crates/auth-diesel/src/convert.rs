@@ -5,19 +5,18 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::mysql::{Mysql, MysqlType, MysqlValue};
 use diesel::pg::{Pg, PgTypeMetadata, PgValue};
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
 use diesel::row::{Field, NamedRow, Row};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{
-    BigInt, Binary, Bool, Date, Datetime, Double, Float, HasSqlType, Integer, Json, Jsonb, Nullable, SmallInt,
+    BigInt, Binary, Bool, Date, Datetime, Double, Float, HasSqlType, Integer, Json, Jsonb, SmallInt,
     SqlType, Text, Timestamp, Timestamptz, Unsigned,
 };
 use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
 
 use auth_core::{Error, Model, Value};
 
-/// A row read through `sql_query`: every column, in order, decoded from the type the database
+/// A row of one of the adapter's statements: every column, in order, decoded from the type the database
 /// reports for it (diesel's `QueryableByName`, by index rather than by name).
 pub(crate) struct DynRow(pub(crate) Vec<Value>);
 
@@ -136,52 +135,6 @@ pub(crate) struct Null;
 impl ToSql<Unspecified, Pg> for Null {
     fn to_sql<'b>(&'b self, _: &mut Output<'b, '_, Pg>) -> serialize::Result {
         Ok(IsNull::Yes)
-    }
-}
-
-/// Binds one PostgreSQL parameter: dates as `timestamptz`, JSON as `jsonb`.
-pub(crate) fn bind_pg(q: BoxedSqlQuery<'static, Pg, SqlQuery>, v: Value) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-    match v {
-        Value::Null => q.bind::<Unspecified, _>(Null),
-        Value::Bool(b) => q.bind::<Bool, _>(b),
-        Value::Int(i) => q.bind::<BigInt, _>(i),
-        Value::Float(f) => q.bind::<Double, _>(f),
-        Value::String(s) => q.bind::<Text, _>(s),
-        Value::Date(d) => q.bind::<Timestamptz, _>(d),
-        other => q.bind::<Jsonb, _>(other.to_json()),
-    }
-}
-
-/// Binds one MySQL parameter: dates as `datetime` in UTC, JSON as its text.
-pub(crate) fn bind_mysql(
-    q: BoxedSqlQuery<'static, Mysql, SqlQuery>,
-    v: Value,
-) -> BoxedSqlQuery<'static, Mysql, SqlQuery> {
-    match v {
-        Value::Null => q.bind::<Nullable<Text>, _>(None::<String>),
-        Value::Bool(b) => q.bind::<Bool, _>(b),
-        Value::Int(i) => q.bind::<BigInt, _>(i),
-        Value::Float(f) => q.bind::<Double, _>(f),
-        Value::String(s) => q.bind::<Text, _>(s),
-        Value::Date(d) => q.bind::<Datetime, _>(d.naive_utc()),
-        other => q.bind::<Text, _>(other.to_json().to_string()),
-    }
-}
-
-/// Binds one SQLite parameter. `auth-core` has already encoded dates, booleans and JSON as
-/// SQLite stores them; what is left maps one to one.
-pub(crate) fn bind_sqlite(
-    q: BoxedSqlQuery<'static, Sqlite, SqlQuery>,
-    v: Value,
-) -> BoxedSqlQuery<'static, Sqlite, SqlQuery> {
-    match v {
-        Value::Null => q.bind::<Nullable<Text>, _>(None::<String>),
-        Value::Bool(b) => q.bind::<BigInt, _>(b as i64),
-        Value::Int(i) => q.bind::<BigInt, _>(i),
-        Value::Float(f) => q.bind::<Double, _>(f),
-        Value::String(s) => q.bind::<Text, _>(s),
-        Value::Date(d) => q.bind::<Text, _>(auth_core::value::format_date(&d)),
-        other => q.bind::<Text, _>(other.to_json().to_string()),
     }
 }
 

@@ -18,8 +18,10 @@
 //! ```
 //!
 //! The schema is known only at run time, so statements come from `auth-core`'s SQL builder and
-//! run through `diesel::sql_query` with bound parameters (never spliced); rows are read by
-//! index through diesel's `QueryableByName`, decoded from the type each database reports.
+//! run with bound parameters (never spliced) as queries diesel caches as prepared statements, by
+//! their SQL text, like its typed DSL (`diesel::sql_query` would be parsed and planned again on
+//! every call); rows are read by index through diesel's `QueryableByName`, decoded from the type
+//! each database reports.
 //! With r2d2 pools every call runs on a blocking thread, so sync diesel never blocks the async
 //! runtime; with the `async` feature, diesel-async (deadpool) pools run without one.
 //!
@@ -38,6 +40,7 @@ mod convert;
 mod describe;
 mod flows;
 mod pool;
+mod query;
 mod tx;
 
 pub use backend::DieselBackend;
