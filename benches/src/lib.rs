@@ -387,6 +387,10 @@ pub fn run(cfg: &Config) {
                 let mut raw = seaorm_raw::SeaOrmRaw::new(conn).await;
                 let note = "SeaORM raw statements, own connection";
                 bench_row(&row, note, &db, &mut raw, cfg, cfg.plan(embedded), &mut lines).await;
+                if backend == "postgres" && cfg.round_trips {
+                    let conn = diesel::PgConnection::establish(&url).expect("pg connection");
+                    round_trips(&mut diesel_raw::DieselPgRaw { conn }, &[(row.as_str(), &db)], cfg, &mut lines).await;
+                }
                 concurrency(&row, &db, cfg.sessions, &mut lines).await;
             }),
         }
