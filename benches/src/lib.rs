@@ -733,73 +733,92 @@ pub struct Point {
 
 /// Find-by-token time against session-table size on every backend: SQLite (rusqlite),
 /// PostgreSQL and MySQL (diesel, on a pool without the checkout ping, so only the lookup is
-/// compared), MongoDB.
+/// compared), MongoDB. Each size is a database of its own (1,000 users), and the sizes are
+/// timed in turn, round after round, so a change in the machine's state hits every size alike.
 async fn scale(cfg: &Config, dir: &std::path::Path, points: &mut Vec<Point>) {
     let schema = Schema::better_auth();
     let mut sizes = cfg.scale.clone();
     sizes.sort_unstable();
     let plan = if cfg.quick { Plan { samples: 11, batch: 50, warmup: 20 } } else { Plan { samples: 41, batch: 50, warmup: 50 } };
     let server_plan =
-        if cfg.quick { Plan { samples: 11, batch: 10, warmup: 5 } } else { Plan { samples: 41, batch: 10, warmup: 20 } };
+        if cfg.quick { Plan { samples: 11, batch: 10, warmup: 5 } } else { Plan { samples: 21, batch: 10, warmup: 20 } };
 
     if cfg.rows_wanted("rusqlite/sqlite") {
-        let path = dir.join("scale.db").display().to_string();
-        let db = auth_rusqlite::connect(&format!("file:{path}"), schema.clone()).await.expect("adapter");
-        let mut raw = rusqlite_raw::RusqliteRaw::open(&path);
-        scale_row("rusqlite/sqlite", &db, &mut raw, &sizes, plan, points).await;
-        let stmt = std::fs::read_to_string(cfg.out_dir.join("adapter-find-session.sql"))
-            .ok()
-            .map(|s| s.replace("$1", "?1"));
-        let mut text = format!(
-            "-- baseline statement\n{}\nEXPLAIN QUERY PLAN:\n{}\n",
-            rusqlite_raw::FIND_SESSION,
-            raw.explain(rusqlite_raw::FIND_SESSION, "tok1")
-        );
-        if let Some(stmt) = stmt {
-            text.push_str(&format!("\n-- the adapter's statement\n{stmt}\nEXPLAIN QUERY PLAN:\n{}\n", raw.explain(&stmt, "tok1")));
+        let mut sets = Vec::new();
+        for &n in &sizes {
+            let path = dir.join(format!("scale-{n}.db")).display().to_string();
+            let db = auth_rusqlite::connect(&format!("file:{path}"), schema.clone()).await.expect("adapter");
+            sets.push((n, db, rusqlite_raw::RusqliteRaw::open(&path)));
         }
-        println!("\nSQLite, {} sessions:\n{text}", sizes.last().copied().unwrap_or(0));
-        let _ = std::fs::write(cfg.out_dir.join("explain-sqlite.txt"), &text);
+        scale_rows("rusqlite/sqlite", &mut sets, plan, cfg.quick, points).await;
+        if let Some((n, _, raw)) = sets.last() {
+            let stmt = std::fs::read_to_string(cfg.out_dir.join("adapter-find-session.sql"))
+                .ok()
+                .map(|s| s.replace("$1", "?1"));
+            let mut text = format!(
+                "-- baseline statement\n{}\nEXPLAIN QUERY PLAN:\n{}\n",
+                rusqlite_raw::FIND_SESSION,
+                raw.explain(rusqlite_raw::FIND_SESSION, "tok1")
+            );
+            if let Some(stmt) = stmt {
+                text.push_str(&format!("\n-- the adapter's statement\n{stmt}\nEXPLAIN QUERY PLAN:\n{}\n", raw.explain(&stmt, "tok1")));
+            }
+            println!("\nSQLite, {n} sessions:\n{text}");
+            let _ = std::fs::write(cfg.out_dir.join("explain-sqlite.txt"), &text);
+        }
     }
 
     if cfg.rows_wanted("diesel/postgres") {
-        match fresh_pg("auth_bench_scale") {
-            Err(e) => eprintln!("scale postgres: skipped ({e}; set AUTH_TEST_POSTGRES_URL)"),
-            Ok(url) => {
-                let pool = diesel::r2d2::Pool::builder()
-                    .max_size(4)
-                    .test_on_check_out(false)
-                    .build(diesel::r2d2::ConnectionManager::<diesel::PgConnection>::new(&url))
-                    .expect("pg pool");
-                let db = AuthDb::new(auth_diesel::DieselBackend::from_pg_pool(pool), schema.clone()).expect("adapter");
-                db.create_schema().await.expect("schema");
-                let mut raw = diesel_raw::DieselPgRaw { conn: diesel::PgConnection::establish(&url).expect("pg") };
-                scale_row("diesel-noping/postgres", &db, &mut raw, &sizes, server_plan, points).await;
-            }
+        let mut sets = Vec::new();
+        for &n in &sizes {
+            let url = match fresh_pg(&format!("auth_bench_scale_{n}")) {
+                Ok(url) => url,
+                Err(e) => {
+                    eprintln!("scale postgres: skipped ({e}; set AUTH_TEST_POSTGRES_URL)");
+                    break;
+                }
+            };
+            let pool = diesel::r2d2::Pool::builder()
+                .max_size(2)
+                .test_on_check_out(false)
+                .build(diesel::r2d2::ConnectionManager::<diesel::PgConnection>::new(&url))
+                .expect("pg pool");
+            let db = AuthDb::new(auth_diesel::DieselBackend::from_pg_pool(pool), schema.clone()).expect("adapter");
+            db.create_schema().await.expect("schema");
+            sets.push((n, db, diesel_raw::DieselPgRaw { conn: diesel::PgConnection::establish(&url).expect("pg") }));
+        }
+        if sets.len() == sizes.len() {
+            scale_rows("diesel-noping/postgres", &mut sets, server_plan, cfg.quick, points).await;
         }
     }
 
     if cfg.rows_wanted("diesel/mysql") {
-        match fresh_mysql("auth_bench_scale") {
-            Err(e) => eprintln!("scale mysql: skipped ({e}; set AUTH_TEST_MYSQL_URL)"),
-            Ok(url) => {
-                let pool = diesel::r2d2::Pool::builder()
-                    .max_size(4)
-                    .test_on_check_out(false)
-                    .connection_customizer(Box::new(auth_diesel::ConnectionSetup::default()))
-                    .build(diesel::r2d2::ConnectionManager::<diesel::MysqlConnection>::new(&url))
-                    .expect("mysql pool");
-                let db =
-                    AuthDb::new(auth_diesel::DieselBackend::from_mysql_pool(pool), schema.clone()).expect("adapter");
-                db.create_schema().await.expect("schema");
-                let mut conn = diesel::MysqlConnection::establish(&url).expect("mysql");
-                use diesel::connection::SimpleConnection;
-                conn.batch_execute("SET time_zone = '+00:00'").expect("time zone");
-                let _ = conn.batch_execute("SET SESSION max_recursive_iterations = 100000000");
-                let _ = conn.batch_execute("SET SESSION cte_max_recursion_depth = 100000000");
-                let mut raw = diesel_raw::DieselMysqlRaw { conn };
-                scale_row("diesel-noping/mysql", &db, &mut raw, &sizes, server_plan, points).await;
-            }
+        let mut sets = Vec::new();
+        for &n in &sizes {
+            let url = match fresh_mysql(&format!("auth_bench_scale_{n}")) {
+                Ok(url) => url,
+                Err(e) => {
+                    eprintln!("scale mysql: skipped ({e}; set AUTH_TEST_MYSQL_URL)");
+                    break;
+                }
+            };
+            let pool = diesel::r2d2::Pool::builder()
+                .max_size(2)
+                .test_on_check_out(false)
+                .connection_customizer(Box::new(auth_diesel::ConnectionSetup::default()))
+                .build(diesel::r2d2::ConnectionManager::<diesel::MysqlConnection>::new(&url))
+                .expect("mysql pool");
+            let db = AuthDb::new(auth_diesel::DieselBackend::from_mysql_pool(pool), schema.clone()).expect("adapter");
+            db.create_schema().await.expect("schema");
+            let mut conn = diesel::MysqlConnection::establish(&url).expect("mysql");
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SET time_zone = '+00:00'").expect("time zone");
+            let _ = conn.batch_execute("SET SESSION max_recursive_iterations = 100000000");
+            let _ = conn.batch_execute("SET SESSION cte_max_recursion_depth = 100000000");
+            sets.push((n, db, diesel_raw::DieselMysqlRaw { conn }));
+        }
+        if sets.len() == sizes.len() {
+            scale_rows("diesel-noping/mysql", &mut sets, server_plan, cfg.quick, points).await;
         }
     }
 
@@ -807,29 +826,41 @@ async fn scale(cfg: &Config, dir: &std::path::Path, points: &mut Vec<Point>) {
         match mongodb::Client::with_uri_str(mongo_url()).await {
             Err(e) => eprintln!("scale mongodb: skipped ({e}; set AUTH_TEST_MONGODB_URL)"),
             Ok(client) => {
-                client.database("auth_bench_scale").drop().await.expect("drop scale database");
-                let db =
-                    auth_mongo::from_client(client.clone(), "auth_bench_scale", schema.clone()).await.expect("adapter");
-                let mut raw = mongo_raw::MongoRaw::new(&client.database("auth_bench_scale"));
-                scale_row("mongo/mongodb", &db, &mut raw, &sizes, server_plan, points).await;
+                let mut sets = Vec::new();
+                for &n in &sizes {
+                    let name = format!("auth_bench_scale_{n}");
+                    client.database(&name).drop().await.expect("drop scale database");
+                    let db = auth_mongo::from_client(client.clone(), &name, schema.clone()).await.expect("adapter");
+                    sets.push((n, db, mongo_raw::MongoRaw::new(&client.database(&name))));
+                }
+                scale_rows("mongo/mongodb", &mut sets, server_plan, cfg.quick, points).await;
             }
         }
     }
 }
 
-/// Grows one backend's session table through `sizes` (1,000 users) and times the lookup at each.
-async fn scale_row<R: Raw>(row: &'static str, db: &AuthDb, raw: &mut R, sizes: &[usize], plan: Plan, points: &mut Vec<Point>) {
+/// Seeds each `(sessions, adapter, raw)` set (1,000 users), then times the lookup on every set
+/// in turn for several rounds; each point is the median over the rounds.
+async fn scale_rows<R: Raw>(row: &'static str, sets: &mut [(usize, AuthDb, R)], plan: Plan, quick: bool, points: &mut Vec<Point>) {
     let users = 1_000;
-    raw.seed_users(0, users).await;
-    let mut have = 0;
-    for &n in sizes {
+    for (n, _, raw) in sets.iter_mut() {
         let t = Instant::now();
-        raw.seed_sessions(have, n, users).await;
+        raw.seed_users(0, users).await;
+        raw.seed_sessions(0, *n, users).await;
         raw.analyze().await;
-        have = n;
         eprintln!("scale {row}: {n} sessions (seeded in {:.1} s)", t.elapsed().as_secs_f64());
-        let (a, b) = lookup_pair(db, raw, n, plan).await;
-        points.push(Point { row, sessions: n, adapter_ns: a, raw_ns: b });
+    }
+    let rounds = if quick { 2 } else { 5 };
+    let mut times: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); sets.len()];
+    for _ in 0..rounds {
+        for ((n, db, raw), (a, b)) in sets.iter_mut().zip(times.iter_mut()) {
+            let (x, y) = lookup_pair(db, raw, *n, plan).await;
+            a.push(x);
+            b.push(y);
+        }
+    }
+    for ((n, _, _), (mut a, mut b)) in sets.iter().zip(times) {
+        points.push(Point { row, sessions: *n, adapter_ns: harness::median(&mut a), raw_ns: harness::median(&mut b) });
     }
 }
 
