@@ -176,7 +176,7 @@ impl Raw for SeaOrmRaw {
 
     async fn list_sessions(&mut self, user_id: &str) -> usize {
         let sql = format!(r#"SELECT {SESSION_COLS} FROM "session" WHERE "userId" = $1 ORDER BY "createdAt" DESC"#);
-        self.all(&sql, vec![user_id.into()]).await.iter().map(|r| self.session(r, 0)).count()
+        self.all(&sql, vec![user_id.into()]).await.iter().map(|r| self.session(r, 0)).collect::<Vec<_>>().len()
     }
 
     async fn consume_verification(&mut self, identifier: &str, value: &str, now: DateTime<Utc>) -> bool {
@@ -210,7 +210,7 @@ impl Raw for SeaOrmRaw {
         let sql = format!(
             r#"SELECT {SESSION_COLS} FROM "session" WHERE "userId" = $1 AND "expiresAt" > $2 ORDER BY "expiresAt" DESC LIMIT 5"#
         );
-        self.all(&sql, vec![user_id.into(), self.date(now)]).await.iter().map(|r| self.session(r, 0)).count()
+        self.all(&sql, vec![user_id.into(), self.date(now)]).await.iter().map(|r| self.session(r, 0)).collect::<Vec<_>>().len()
     }
 
     async fn seed_users(&mut self, from: usize, to: usize) {
