@@ -39,59 +39,53 @@ pub(crate) struct DynQuery<DB> {
 static NO_TEXT: Option<String> = None;
 
 impl<DB> DynQuery<DB> {
-    fn new(stmt: Stmt, bind: impl Fn(Value) -> Bound) -> QueryResult<Self> {
+    /// `date` and `json` say how this backend stores dates and JSON values.
+    fn new(
+        stmt: Stmt,
+        date: impl Fn(DateTime<Utc>) -> Bound,
+        json: impl Fn(serde_json::Value) -> Bound,
+    ) -> QueryResult<Self> {
         let pieces = split_at_placeholders(&stmt.sql);
         if pieces.len() != stmt.params.len() + 1 {
             return Err(DieselError::QueryBuilderError(
                 format!("{} placeholders for {} parameters in `{}`", pieces.len() - 1, stmt.params.len(), stmt.sql).into(),
             ));
         }
-        Ok(DynQuery { pieces, binds: stmt.params.into_iter().map(bind).collect(), db: PhantomData })
+        let binds = stmt
+            .params
+            .into_iter()
+            .map(|v| match v {
+                Value::Null => Bound::Null,
+                Value::Bool(b) => Bound::Bool(b),
+                Value::Int(i) => Bound::Int(i),
+                Value::Float(f) => Bound::Float(f),
+                Value::String(s) => Bound::Text(s),
+                Value::Date(d) => date(d),
+                other => json(other.to_json()),
+            })
+            .collect();
+        Ok(DynQuery { pieces, binds, db: PhantomData })
     }
 }
 
 impl DynQuery<Pg> {
     /// Dates as `timestamptz`, JSON as `jsonb`, NULL of unspecified type (the server infers it).
     pub(crate) fn pg(stmt: Stmt) -> QueryResult<Self> {
-        Self::new(stmt, |v| match v {
-            Value::Null => Bound::Null,
-            Value::Bool(b) => Bound::Bool(b),
-            Value::Int(i) => Bound::Int(i),
-            Value::Float(f) => Bound::Float(f),
-            Value::String(s) => Bound::Text(s),
-            Value::Date(d) => Bound::Date(d),
-            other => Bound::Json(other.to_json()),
-        })
+        Self::new(stmt, Bound::Date, Bound::Json)
     }
 }
 
 impl DynQuery<Mysql> {
     /// Dates as `datetime` in UTC, JSON as its text.
     pub(crate) fn mysql(stmt: Stmt) -> QueryResult<Self> {
-        Self::new(stmt, |v| match v {
-            Value::Null => Bound::Null,
-            Value::Bool(b) => Bound::Bool(b),
-            Value::Int(i) => Bound::Int(i),
-            Value::Float(f) => Bound::Float(f),
-            Value::String(s) => Bound::Text(s),
-            Value::Date(d) => Bound::Naive(d.naive_utc()),
-            other => Bound::Text(other.to_json().to_string()),
-        })
+        Self::new(stmt, |d| Bound::Naive(d.naive_utc()), |j| Bound::Text(j.to_string()))
     }
 }
 
 impl DynQuery<Sqlite> {
-    /// `auth-core` has already encoded dates, booleans and JSON as SQLite stores them.
+    /// Dates as ISO-8601 text (`auth-core` has usually encoded them already), JSON as its text.
     pub(crate) fn sqlite(stmt: Stmt) -> QueryResult<Self> {
-        Self::new(stmt, |v| match v {
-            Value::Null => Bound::Null,
-            Value::Bool(b) => Bound::Int(b as i64),
-            Value::Int(i) => Bound::Int(i),
-            Value::Float(f) => Bound::Float(f),
-            Value::String(s) => Bound::Text(s),
-            Value::Date(d) => Bound::Text(auth_core::value::format_date(&d)),
-            other => Bound::Text(other.to_json().to_string()),
-        })
+        Self::new(stmt, |d| Bound::Text(auth_core::value::format_date(&d)), |j| Bound::Text(j.to_string()))
     }
 }
 
