@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 *sources, dst = sys.argv[1:]
-fig, ax = plt.subplots(figsize=(7.5, 4.5))
+fig, ax = plt.subplots(figsize=(7.5, 5.5))
 colors = {
     "rusqlite/sqlite": "tab:blue",
     "diesel-noping/postgres": "tab:green",
@@ -32,16 +32,17 @@ for run, src in enumerate(sources, 1):
         pts.sort()
         xs = [p[0] for p in pts]
         c = colors.get(name)
-        ax.plot(xs, [p[1] for p in pts], marker="o", linestyle=style, color=c, label=f"{name} adapter, run {run}")
+        suffix = f", run {run}" if len(sources) > 1 else ""
+        ax.plot(xs, [p[1] for p in pts], marker="o", linestyle=style, color=c, label=f"{name} adapter{suffix}")
         ax.plot(xs, [p[2] for p in pts], marker="x", linestyle=style, color=c, alpha=0.5,
-                label=f"{name.split('/')[-1]} raw driver, run {run}")
+                label=f"{name.split('/')[-1]} raw driver{suffix}")
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("sessions in the table")
 ax.set_ylabel("median time per find-session-by-token (µs)")
 ax.set_title("Session lookup by token against table size (2-vCPU VM)")
 ax.grid(True, which="both", alpha=0.3)
-ax.legend(fontsize=7, ncol=2)
+ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.13))
 fig.tight_layout()
 fig.savefig(dst)
 print(f"wrote {dst}")
