@@ -204,17 +204,7 @@ pub fn run(cfg: &Config) {
             });
             // The same lookup over a hot set of 1,000 sessions (pages cached), as a busy site
             // sees its active sessions, against the table-wide spread of the main line.
-            let hot = s.min(1_000);
-            let (a, b) = pair(
-                plan,
-                async |i| {
-                    db.find_session(&token(i * 7919 % hot)).await.expect("find").expect("exists");
-                },
-                async |i| {
-                    assert!(rusqlite_raw::RusqliteRaw::find_session_sync(&conn.lock().expect("mutex"), &token(i * 7919 % hot)));
-                },
-            )
-            .await;
+            let (a, b) = lookup_pair(&db, &mut raw, s.min(1_000), plan).await;
             lines.push(Line {
                 op: "find session by token, hot set of 1,000".into(),
                 row: "rusqlite/sqlite".into(),

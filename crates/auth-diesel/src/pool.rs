@@ -142,9 +142,7 @@ impl Pools {
             Pools::Sqlite(p, _) => Box::new(p.get().map_err(pool_err)?),
         })
     }
-}
 
-impl Pools {
     /// Runs `stmt` (a single-row read) on the calling thread if this is a SQLite pool that
     /// allows it and a connection is free now; `None`: use the blocking thread. SQLite's busy
     /// handler is off meanwhile, so the call never waits for a lock: `SQLITE_BUSY` gives `None`.

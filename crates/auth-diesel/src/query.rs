@@ -92,11 +92,11 @@ impl DynQuery<Sqlite> {
 /// The SQL between placeholders (`$1`, `$2`, ... or `?`), outside quoted strings and
 /// identifiers; diesel writes the placeholders back as it binds.
 fn split_at_placeholders(sql: &str) -> Vec<String> {
-    let mut pieces = vec![String::new()];
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
     let mut quote: Option<char> = None;
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {
-        let piece = pieces.last_mut().expect("never empty");
         match quote {
             Some(q) => {
                 piece.push(c);
@@ -108,14 +108,15 @@ fn split_at_placeholders(sql: &str) -> Vec<String> {
                 quote = Some(c);
                 piece.push(c);
             }
-            None if c == '?' => pieces.push(String::new()),
+            None if c == '?' => pieces.push(std::mem::take(&mut piece)),
             None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
                 while chars.next_if(char::is_ascii_digit).is_some() {}
-                pieces.push(String::new());
+                pieces.push(std::mem::take(&mut piece));
             }
             None => piece.push(c),
         }
     }
+    pieces.push(piece);
     pieces
 }
 
