@@ -420,6 +420,31 @@ pub trait AuthStore: Adapter {
         opt(self.find_one("verification", &q).await?)
     }
 
+    /// Updates the latest verification value of an identifier (Better Auth's
+    /// `updateVerificationByIdentifier`): in the database (with hooks) unless verification
+    /// values live in secondary storage only, and in secondary storage when it holds the value.
+    /// `None` when there is none.
+    async fn update_verification(&self, identifier: &str, mut changes: Row) -> Result<Option<Verification>> {
+        let secondary = self.store_config().secondary.clone();
+        let Some(sec) = secondary else {
+            return opt(hooks::update(self, HookModel::Verification, &[Where::eq("identifier", identifier)], changes).await?);
+        };
+        if sec.store_verification_in_database {
+            let by_identifier = [Where::eq("identifier", identifier)];
+            let Some(row) = hooks::update(self, HookModel::Verification, &by_identifier, changes).await? else {
+                return Ok(None);
+            };
+            let (st, written, identifier) = (sec.storage.clone(), row.clone(), identifier.to_string());
+            self.after_commit(Box::new(move || {
+                Box::pin(async move { cache::replace_verification(st.as_ref(), &identifier, &written).await })
+            }))
+            .await?;
+            return Verification::from_row(row).map(Some);
+        }
+        changes.entry("updatedAt".into()).or_insert_with(|| Value::Date(truncate_millis(Utc::now())));
+        opt(cache::update_verification(self.schema(), storage(&sec), identifier, &changes).await?)
+    }
+
     /// Atomically takes (deletes and returns) the verification with this identifier and value,
     /// if it has not expired by `now`; under concurrency exactly one caller gets it.
     async fn consume_verification(

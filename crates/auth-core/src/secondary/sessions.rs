@@ -350,6 +350,32 @@ fn verification_row(schema: &Schema, text: &str) -> Result<Row> {
     Ok(row)
 }
 
+/// Merges `changes` into the cached verification value of an identifier, keeping its TTL from
+/// its (possibly new) expiry; `None` when nothing is cached.
+pub(crate) async fn update_verification(
+    schema: &Schema,
+    st: &dyn SecondaryStorage,
+    identifier: &str,
+    changes: &Row,
+) -> Result<Option<Row>> {
+    let Some(mut row) = get_verification(schema, st, identifier).await? else { return Ok(None) };
+    let model = schema.model("verification")?;
+    for (k, v) in changes {
+        row.insert(k.clone(), crate::codec::canonical(model, model.field(k)?, v.clone(), false)?);
+    }
+    put_verification(st, &row).await?;
+    Ok(Some(row))
+}
+
+/// Replaces the cached value of an identifier with `row` (as the database now holds it), when
+/// one is cached.
+pub(crate) async fn replace_verification(st: &dyn SecondaryStorage, identifier: &str, row: &Row) -> Result<()> {
+    if st.get(&verification_key(identifier)).await?.is_some() {
+        put_verification(st, row).await?;
+    }
+    Ok(())
+}
+
 /// Takes a verification value from the cache when it has this value and has not expired by
 /// `now`; of concurrent callers exactly one gets it.
 pub(crate) async fn consume_verification(
