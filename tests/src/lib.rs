@@ -161,16 +161,12 @@ fn secondary_trials(
     out
 }
 
-/// Runs the typed-layer groups ([`TYPED_GROUPS`]) on `factory` with the secondary storage
-/// `storage` makes (a fresh one per adapter), in both secondary modes; the test binary's `main`
-/// for a [`auth_core::SecondaryStorage`] implementation.
-pub fn run_with_storage(factory: Arc<dyn Factory>, storage: StorageFactory) -> ExitCode {
-    let args = Arguments::from_args();
+/// The typed-layer groups ([`TYPED_GROUPS`]) on `factory` with the secondary storage
+/// `storage` makes (a fresh one per adapter), in both secondary modes: how a
+/// [`auth_core::SecondaryStorage`] implementation runs them against its own store.
+pub fn typed_trials(factory: Arc<dyn Factory>, storage: StorageFactory) -> Vec<Trial> {
     let target = factory.target();
-    if let Some(why) = &target.unavailable {
-        eprintln!("conformance: {} skipped ({why})", target.label);
-    }
-    libtest_mimic::run(&args, secondary_trials(&runtime(), &factory, &target, &storage)).exit_code()
+    secondary_trials(&runtime(), &factory, &target, &storage)
 }
 
 /// Runs the suite for these factories with libtest's command line; the test binary's `main`.
