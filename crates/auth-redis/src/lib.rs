@@ -197,3 +197,8 @@ impl SecondaryStorage for RedisStorage {
         self.increment.key(self.key(key)).arg(ttl_seconds).invoke_async(&mut conn).await.map_err(error)
     }
 }
+
+/// `docs/secondary-storage.md`, compiled and run as doctests so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/secondary-storage.md")]
+pub struct SecondaryStorageGuide;
