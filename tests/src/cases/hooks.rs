@@ -125,63 +125,39 @@ async fn create(db: &AuthDb, model: HookModel, user_id: &str, n: &str) -> Result
     })
 }
 
+/// A typed model as a row (logical field names), for comparing with what hooks saw.
+fn json_row(v: serde_json::Result<serde_json::Value>) -> Row {
+    match v.map(Value::from_json) {
+        Ok(Value::Object(r)) => r,
+        _ => Row::new(),
+    }
+}
+
+fn account_row(a: auth_core::Account) -> Row {
+    let mut r = json_row(serde_json::to_value(&a));
+    r.insert("accessToken".into(), a.access_token.into());
+    r
+}
+
 /// The row of `model` with `key`, read back through the typed layer.
 async fn find(db: &AuthDb, model: HookModel, key: &str) -> Result<Option<Row>> {
-    let to_row = |v: serde_json::Value| match Value::from_json(v) {
-        Value::Object(r) => r,
-        _ => Row::new(),
-    };
-    let json = |e: serde_json::Error| Error::backend(e);
     Ok(match model {
-        HookModel::User => {
-            db.find_user_by_email(key).await?.map(|u| serde_json::to_value(u).map(to_row)).transpose().map_err(json)?
-        }
-        HookModel::Session => {
-            db.find_session(key).await?.map(|(s, _)| serde_json::to_value(s).map(to_row)).transpose().map_err(json)?
-        }
-        HookModel::Account => db.find_account("github", key).await?.map(|a| {
-            let mut r = serde_json::to_value(&a).map(to_row).unwrap_or_default();
-            r.insert("accessToken".into(), a.access_token.into());
-            r
-        }),
-        HookModel::Verification => db.find_verification(key).await?.map(|v| {
-            let mut r = serde_json::to_value(&v).map(to_row).unwrap_or_default();
-            r.insert("value".into(), v.value.into());
-            r
-        }),
+        HookModel::User => db.find_user_by_email(key).await?.map(|u| json_row(serde_json::to_value(u))),
+        HookModel::Session => db.find_session(key).await?.map(|(s, _)| json_row(serde_json::to_value(s))),
+        HookModel::Account => db.find_account("github", key).await?.map(account_row),
+        HookModel::Verification => db.find_verification(key).await?.map(|v| json_row(serde_json::to_value(v))),
     })
 }
 
 /// Updates the row with `made` through the typed layer with `changes`.
 async fn update(db: &AuthDb, model: HookModel, made: &Made, changes: Row) -> Result<Option<Row>> {
-    let json = |e: serde_json::Error| Error::backend(e);
-    let to_row = |v: serde_json::Value| match Value::from_json(v) {
-        Value::Object(r) => r,
-        _ => Row::new(),
-    };
     Ok(match model {
-        HookModel::User => db
-            .update_user(&made.id, changes)
-            .await?
-            .map(|u| serde_json::to_value(u).map(to_row))
-            .transpose()
-            .map_err(json)?,
-        HookModel::Session => db
-            .update_session(&made.key, changes)
-            .await?
-            .map(|s| serde_json::to_value(s).map(to_row))
-            .transpose()
-            .map_err(json)?,
-        HookModel::Account => db.update_account(&made.id, changes).await?.map(|a| {
-            let mut r = serde_json::to_value(&a).map(to_row).unwrap_or_default();
-            r.insert("accessToken".into(), a.access_token.into());
-            r
-        }),
-        HookModel::Verification => db.update_verification(&made.key, changes).await?.map(|v| {
-            let mut r = serde_json::to_value(&v).map(to_row).unwrap_or_default();
-            r.insert("value".into(), v.value.into());
-            r
-        }),
+        HookModel::User => db.update_user(&made.id, changes).await?.map(|u| json_row(serde_json::to_value(u))),
+        HookModel::Session => db.update_session(&made.key, changes).await?.map(|s| json_row(serde_json::to_value(s))),
+        HookModel::Account => db.update_account(&made.id, changes).await?.map(account_row),
+        HookModel::Verification => {
+            db.update_verification(&made.key, changes).await?.map(|v| json_row(serde_json::to_value(v)))
+        }
     })
 }
 
