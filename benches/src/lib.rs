@@ -286,6 +286,9 @@ pub fn run(cfg: &Config) {
                     let note = "diesel DSL (sync), own connection";
                     ops_row("diesel-async/postgres", note, &async_db, &mut raw, cfg, plan, &mut lines).await;
                 }
+                if cfg.redis_only {
+                    return;
+                }
                 // The hop an async application on sync diesel pays, measured alone.
                 let hop_raw = std::sync::Arc::new(std::sync::Mutex::new(diesel_raw::DieselPgRaw {
                     conn: diesel::PgConnection::establish(&url).expect("pg connection"),
