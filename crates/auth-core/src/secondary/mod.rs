@@ -16,7 +16,8 @@ use async_trait::async_trait;
 use crate::error::Result;
 
 pub use memory::MemoryStorage;
-pub use rate_limit::{RateLimit, rate_limit_key};
+pub use rate_limit::{Hit, RateLimit, rate_limit_key};
+pub use sessions::{active_sessions_key, revoked_before_key, verification_key};
 
 /// A key-value store with expiry, Better Auth's `SecondaryStorage` interface.
 ///
