@@ -30,7 +30,7 @@ pub mod value;
 pub use adapter::{Adapter, AdapterExt, TxFn};
 pub use backend::{Backend, Capabilities, Record, Transaction};
 pub use db::AuthDb;
-pub use error::{Error, Result};
+pub use error::{BoxError, Error, Result};
 pub use id::{IdGenerator, IdKind, IdStrategy};
 pub use models::{Account, FromRow, NewAccount, NewSession, NewUser, Session, User, Verification};
 pub use query::{Connector, CreateOptions, Direction, Join, Mode, Operator, Query, Where};

@@ -42,7 +42,7 @@ enum Runner {
 }
 
 fn worker_err(e: tokio::task::JoinError) -> Error {
-    Error::Connection(format!("database worker failed: {e}"))
+    Error::connection(format!("database worker failed: {e}"))
 }
 
 fn begin_err(e: diesel::result::Error) -> Error {
@@ -57,8 +57,8 @@ fn tx_err(what: &str, e: diesel::result::Error) -> Error {
         // MySQL: the COMMIT failed, and so did the rollback diesel tried after it.
         diesel::result::Error::RollbackErrorOnCommit { commit_error, rollback_error } => {
             return match map_err(None, *commit_error) {
-                Error::Connection(m) => Error::Connection(format!("{what} failed: {m}")),
-                commit => Error::Transaction(format!(
+                Error::Connection { message, source } => Error::Connection { message: format!("{what} failed: {message}"), source },
+                commit => Error::transaction(format!(
                     "{what} failed: {commit} (and the rollback after it: {})",
                     map_err(None, *rollback_error)
                 )),
@@ -67,8 +67,8 @@ fn tx_err(what: &str, e: diesel::result::Error) -> Error {
         e => e,
     };
     match map_err(None, e) {
-        Error::Connection(m) => Error::Connection(format!("{what} failed: {m}")),
-        other => Error::Transaction(format!("{what} failed: {other}")),
+        Error::Connection { message, source } => Error::Connection { message: format!("{what} failed: {message}"), source },
+        other => Error::transaction(format!("{what} failed: {other}")),
     }
 }
 
@@ -99,22 +99,22 @@ impl DieselBackend {
     /// the transaction is open, if the type differs, or if the connection was already taken.
     pub fn into_connection<C: 'static>(&self) -> Result<C> {
         let Runner::Tx(tx) = &self.runner else {
-            return Err(Error::Transaction("not a transaction on a connection".into()));
+            return Err(Error::transaction("not a transaction on a connection"));
         };
         let mut held = lock(&tx.held);
         if held.depth > 0 {
-            return Err(Error::Transaction("commit or roll back before taking the connection back".into()));
+            return Err(Error::transaction("commit or roll back before taking the connection back"));
         }
         match &held.conn {
             Some(c) if c.as_any().is::<C>() => {}
-            Some(_) => return Err(Error::Transaction("the connection is of another type".into())),
-            None => return Err(Error::Transaction("the connection was already taken".into())),
+            Some(_) => return Err(Error::transaction("the connection is of another type")),
+            None => return Err(Error::transaction("the connection was already taken")),
         }
-        let conn = held.conn.take().ok_or_else(|| Error::Transaction("the connection was already taken".into()))?;
+        let conn = held.conn.take().ok_or_else(|| Error::transaction("the connection was already taken"))?;
         conn.into_any()
             .downcast::<C>()
             .map(|b| *b)
-            .map_err(|_| Error::Transaction("the connection is of another type".into()))
+            .map_err(|_| Error::transaction("the connection is of another type"))
     }
 
     /// Runs `f` on a connection: a pooled one or the transaction's; for sync connections on a
@@ -196,7 +196,7 @@ impl DieselBackend {
                     let res = match held.conn.as_mut() {
                         Some(conn) if commit => conn.commit(),
                         Some(conn) => conn.rollback(),
-                        None => return Err(Error::Transaction("the connection was taken".into())),
+                        None => return Err(Error::transaction("the connection was taken")),
                     };
                     held.ended();
                     res.map_err(fail)
@@ -215,12 +215,12 @@ impl DieselBackend {
                 let res = match held.conn.as_mut() {
                     Some(conn) if commit => conn.commit().await,
                     Some(conn) => conn.rollback().await,
-                    None => return Err(Error::Transaction("the connection was taken".into())),
+                    None => return Err(Error::transaction("the connection was taken")),
                 };
                 held.ended();
                 res.map_err(fail)
             }
-            _ => Err(Error::Transaction("not in a transaction".into())),
+            _ => Err(Error::transaction("not in a transaction")),
         }
     }
 }

@@ -224,7 +224,7 @@ pub(crate) fn map_err(model: Option<&Model>, e: DieselError) -> Error {
     if let DieselError::RollbackErrorOnCommit { commit_error, .. } = &e
         && is_lost(commit_error)
     {
-        return Error::Connection(format!("the database connection was lost during COMMIT: {e}"));
+        return Error::connection(format!("the database connection was lost during COMMIT: {e}"));
     }
     match &e {
         DieselError::DatabaseError(kind, info) => {
@@ -241,20 +241,20 @@ pub(crate) fn map_err(model: Option<&Model>, e: DieselError) -> Error {
                     }
                 }
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
-                    return Error::Connection(format!("the database connection was lost: {}", info.message()));
+                    return Error::connection(format!("the database connection was lost: {}", info.message()));
                 }
                 _ => {}
             }
             let msg = info.message();
             if msg.contains("database is locked") || msg.contains("database table is locked") {
-                return Error::Connection(format!("SQLite database is locked: {msg}"));
+                return Error::connection(format!("SQLite database is locked: {msg}"));
             }
             if connection_lost(msg) {
-                return Error::Connection(format!("the database connection was lost: {msg}"));
+                return Error::connection(format!("the database connection was lost: {msg}"));
             }
         }
         DieselError::BrokenTransactionManager | DieselError::AlreadyInTransaction | DieselError::NotInTransaction => {
-            return Error::Transaction(e.to_string());
+            return Error::transaction_from(e.to_string(), e);
         }
         _ => {}
     }
@@ -262,6 +262,6 @@ pub(crate) fn map_err(model: Option<&Model>, e: DieselError) -> Error {
 }
 
 /// Maps an r2d2 error (pool timeout, failed connect) to [`Error::Connection`].
-pub(crate) fn pool_err(e: impl std::fmt::Display) -> Error {
-    Error::Connection(format!("cannot get a database connection from the pool: {e}"))
+pub(crate) fn pool_err(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::connection_from(format!("cannot get a database connection from the pool: {e}"), e)
 }

@@ -175,7 +175,7 @@ pub(crate) enum Target {
 pub(crate) fn parse_url(url: &str) -> Result<Target, Error> {
     let url = url.trim();
     if url.is_empty() {
-        return Err(Error::Connection("empty database URL".into()));
+        return Err(Error::connection("empty database URL"));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(Target::Pg(url.to_string()));
@@ -196,7 +196,7 @@ pub(crate) fn parse_url(url: &str) -> Result<Target, Error> {
         return Ok(Target::Sqlite { path: rest.to_string(), memory: false });
     }
     if let Some((scheme, _)) = url.split_once("://") {
-        return Err(Error::Connection(format!("unsupported database URL scheme `{scheme}://`")));
+        return Err(Error::connection(format!("unsupported database URL scheme `{scheme}://`")));
     }
     Ok(Target::Sqlite { path: url.to_string(), memory: false })
 }

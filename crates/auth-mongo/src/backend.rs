@@ -64,7 +64,7 @@ type Guard<'a> = Option<MutexGuard<'a, Option<ClientSession>>>;
 /// The session of a locked transaction, or `None` outside transactions.
 fn session<'a>(guard: &'a mut Guard<'_>) -> Result<Option<&'a mut ClientSession>> {
     match guard {
-        Some(g) => g.as_mut().map(Some).ok_or_else(|| Error::Transaction("the transaction has finished".into())),
+        Some(g) => g.as_mut().map(Some).ok_or_else(|| Error::transaction("the transaction has finished")),
         None => Ok(None),
     }
 }
@@ -215,17 +215,19 @@ impl MongoBackend {
 
     async fn finish(&self, commit: bool) -> Result<()> {
         let Some(m) = &self.tx else {
-            return Err(Error::Transaction("not in a transaction".into()));
+            return Err(Error::transaction("not in a transaction"));
         };
-        let mut s = m.lock().await.take().ok_or_else(|| Error::Transaction("the transaction has finished".into()))?;
+        let mut s = m.lock().await.take().ok_or_else(|| Error::transaction("the transaction has finished"))?;
         if commit {
             commit_session(&mut s).await.map_err(|e| match map_err(None, e) {
-                e @ (Error::UniqueViolation { .. } | Error::Connection(_)) => e,
-                e if is_transient_error(&e) => Error::Transaction(format!("commit failed, retry the transaction: {e}")),
-                e => Error::Transaction(format!("commit failed: {e}")),
+                e @ (Error::UniqueViolation { .. } | Error::Connection { .. }) => e,
+                e if is_transient_error(&e) => {
+                    Error::transaction_from(format!("commit failed, retry the transaction: {e}"), e)
+                }
+                e => Error::transaction_from(format!("commit failed: {e}"), e),
             })
         } else {
-            s.abort_transaction().await.map_err(|e| Error::Transaction(format!("abort failed: {e}")))
+            s.abort_transaction().await.map_err(|e| Error::transaction_from(format!("abort failed: {e}"), e))
         }
     }
 }
@@ -427,7 +429,7 @@ impl Backend for MongoBackend {
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         if self.tx.is_some() {
-            return Err(Error::Transaction("already in a transaction".into()));
+            return Err(Error::transaction("already in a transaction"));
         }
         if !self.supports_transactions().await? {
             return Err(no_transactions_error());
@@ -437,7 +439,7 @@ impl Backend for MongoBackend {
             if no_transactions(&e) {
                 no_transactions_error()
             } else {
-                Error::Transaction(format!("cannot start a transaction: {e}"))
+                Error::transaction_from(format!("cannot start a transaction: {e}"), e)
             }
         })?;
         let mut tx = self.clone();

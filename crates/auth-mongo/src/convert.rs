@@ -196,8 +196,8 @@ pub(crate) fn map_err(model: Option<&Model>, e: mongodb::error::Error) -> Error 
         | ErrorKind::DnsResolve { .. }
         | ErrorKind::Authentication { .. }
         | ErrorKind::InvalidTlsConfig { .. }
-        | ErrorKind::Shutdown => Error::Connection(e.to_string()),
-        ErrorKind::Transaction { message, .. } => Error::Transaction(message.clone()),
+        | ErrorKind::Shutdown => Error::connection_from(e.to_string(), e),
+        ErrorKind::Transaction { message, .. } => Error::transaction_from(message.clone(), e),
         _ if is_transient(&e) => Error::Backend {
             message: format!("transient transaction error, the transaction can be retried: {e}"),
             source: Some(Box::new(e)),

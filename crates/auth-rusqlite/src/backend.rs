@@ -66,7 +66,7 @@ impl SqliteBackend {
             Runner::Pool(pool) => pool.acquire().await?.run(f).await?,
             Runner::Tx(lease) => {
                 let mut guard = lease.lock().await;
-                let lease = guard.as_mut().ok_or_else(|| Error::Transaction("the transaction has finished".into()))?;
+                let lease = guard.as_mut().ok_or_else(|| Error::transaction("the transaction has finished"))?;
                 lease.run(f).await?
             }
         };
@@ -87,14 +87,14 @@ impl SqliteBackend {
 
     async fn finish(&self, sql: &'static str) -> Result<()> {
         let Runner::Tx(lease) = &self.runner else {
-            return Err(Error::Transaction("not in a transaction".into()));
+            return Err(Error::transaction("not in a transaction"));
         };
         let mut guard = lease.lock().await;
-        let mut lease = guard.take().ok_or_else(|| Error::Transaction("the transaction has finished".into()))?;
+        let mut lease = guard.take().ok_or_else(|| Error::transaction("the transaction has finished"))?;
         lease
             .run(move |c| c.execute_batch(sql))
             .await?
-            .map_err(|e| Error::Transaction(format!("{sql} failed: {}", map_err(None, e))))
+            .map_err(|e| Error::transaction(format!("{sql} failed: {}", map_err(None, e))))
     }
 }
 
@@ -153,13 +153,13 @@ impl Backend for SqliteBackend {
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         let Runner::Pool(pool) = &self.runner else {
-            return Err(Error::Transaction("already in a transaction".into()));
+            return Err(Error::transaction("already in a transaction"));
         };
         let mut lease = pool.acquire().await?;
         lease
             .run(|c| c.execute_batch("BEGIN IMMEDIATE"))
             .await?
-            .map_err(|e| Error::Transaction(format!("BEGIN failed: {}", map_err(None, e))))?;
+            .map_err(|e| Error::transaction(format!("BEGIN failed: {}", map_err(None, e))))?;
         Ok(Box::new(SqliteBackend { runner: Runner::Tx(Arc::new(Mutex::new(Some(lease)))) }))
     }
 

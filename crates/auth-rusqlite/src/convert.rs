@@ -52,10 +52,10 @@ pub(crate) fn map_err(model: Option<&Model>, e: rusqlite::Error) -> Error {
         }
         match code.code {
             rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
-                return Error::Connection(format!("SQLite database is locked: {e}"));
+                return Error::connection(format!("SQLite database is locked: {e}"));
             }
             rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::NotADatabase => {
-                return Error::Connection(format!("cannot open SQLite database: {e}"));
+                return Error::connection(format!("cannot open SQLite database: {e}"));
             }
             _ => {}
         }

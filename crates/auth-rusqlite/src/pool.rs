@@ -56,14 +56,14 @@ impl Pool {
     pub(crate) async fn acquire(self: &Arc<Self>) -> Result<Lease, Error> {
         let permit = tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
             .await
-            .map_err(|_| {
-                Error::Connection(format!(
-                    "timed out after {:?} waiting for a SQLite connection (pool exhausted)",
-                    self.acquire_timeout
-                ))
+            .map_err(|e| {
+                Error::connection_from(
+                    format!("timed out after {:?} waiting for a SQLite connection (pool exhausted)", self.acquire_timeout),
+                    e,
+                )
             })?
-            .map_err(|_| Error::Connection("the SQLite pool is closed".into()))?;
-        let slot = lock(&self.idle).pop().ok_or_else(|| Error::Connection("no idle SQLite connection".into()))?;
+            .map_err(|e| Error::connection_from("the SQLite pool is closed", e))?;
+        let slot = lock(&self.idle).pop().ok_or_else(|| Error::connection("no idle SQLite connection"))?;
         Ok(Lease { slot: Some(slot), pool: self.clone(), fresh: true, _permit: permit })
     }
 }
@@ -80,7 +80,7 @@ impl Lease {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
     {
-        let slot = self.slot.clone().ok_or_else(|| Error::Connection("connection released".into()))?;
+        let slot = self.slot.clone().ok_or_else(|| Error::connection("connection released"))?;
         let fresh = std::mem::replace(&mut self.fresh, false);
         tokio::task::spawn_blocking(move || {
             let mut conn = lock(&slot);
@@ -90,7 +90,7 @@ impl Lease {
             f(&mut conn)
         })
         .await
-        .map_err(|e| Error::Connection(format!("SQLite worker failed: {e}")))
+        .map_err(|e| Error::connection_from(format!("SQLite worker failed: {e}"), e))
     }
 }
 

@@ -58,7 +58,7 @@ macro_rules! on_conn {
 }
 
 fn finished() -> Error {
-    Error::Transaction("the transaction has finished".into())
+    Error::transaction("the transaction has finished")
 }
 
 fn dialect_of(db: DbBackend) -> Result<Dialect> {
@@ -296,7 +296,7 @@ impl SeaOrmBackend {
 
     async fn finish(&self, commit: bool) -> Result<()> {
         let Runner::Tx(tx) = &self.runner else {
-            return Err(Error::Transaction("not a transaction this adapter began".into()));
+            return Err(Error::transaction("not a transaction this adapter began"));
         };
         let tx = tx.lock().await.take().ok_or_else(finished)?;
         if commit {
@@ -309,8 +309,8 @@ impl SeaOrmBackend {
 
 fn tx_err(what: &str, d: Dialect, e: DbErr) -> Error {
     match map_err(d, None, e) {
-        e @ Error::Connection(_) => e,
-        e => Error::Transaction(format!("{what} failed: {e}")),
+        e @ Error::Connection { .. } => e,
+        e => Error::transaction(format!("{what} failed: {e}")),
     }
 }
 
@@ -380,7 +380,7 @@ impl Backend for SeaOrmBackend {
             Runner::Pool(pool) => self.begin_on_pool(pool).await?,
             // A savepoint inside the application's transaction.
             Runner::Shared(tx) => tx.begin().await.map_err(|e| tx_err("SAVEPOINT", self.dialect, e))?,
-            Runner::Tx(_) => return Err(Error::Transaction("already in a transaction".into())),
+            Runner::Tx(_) => return Err(Error::transaction("already in a transaction")),
         };
         Ok(Box::new(SeaOrmBackend {
             runner: Runner::Tx(Arc::new(Mutex::new(Some(tx)))),

@@ -158,7 +158,7 @@ fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
 pub(crate) fn map_err(d: Dialect, model: Option<&Model>, e: DbErr) -> Error {
     let model_name = model.map_or_else(String::new, |m| m.name.clone());
     match &e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return Error::Connection(e.to_string()),
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return Error::connection_from(e.to_string(), e),
         _ => {}
     }
     let Some(sx) = sqlx_error(&e) else {
@@ -170,7 +170,7 @@ pub(crate) fn map_err(d: Dialect, model: Option<&Model>, e: DbErr) -> Error {
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Protocol(_) => return Error::Connection(e.to_string()),
+        | sqlx::Error::Protocol(_) => return Error::connection_from(e.to_string(), e),
         sqlx::Error::Database(db) => {
             let msg = db.message().to_string();
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
@@ -219,7 +219,7 @@ pub(crate) fn map_err(d: Dialect, model: Option<&Model>, e: DbErr) -> Error {
                 || (d == Dialect::Sqlite && matches!(code.as_str(), "5" | "6" | "261" | "517" | "262"))
                 || matches!(mysql_number, Some(2006 | 2013 | 1053))
             {
-                return Error::Connection(e.to_string());
+                return Error::connection_from(e.to_string(), e);
             }
         }
         _ => {}
