@@ -6,7 +6,10 @@
 //! - [`AuthStore`]: typed auth operations (users, sessions, accounts, verifications).
 //! - [`Backend`]: the thin physical trait each adapter crate implements; [`AuthDb`] turns any
 //!   backend into an [`Adapter`] (ids, defaults, coercion, where normalisation, joins).
-//! - [`sql`]: the statement builder and DDL shared by the SQL adapters.
+//! - [`relations`]: what backends without foreign keys (MongoDB) need of the schema, handed over
+//!   in every operation.
+//! - [`sql`]: the statement builder, DDL, flows and error classification shared by the SQL
+//!   adapters.
 //!
 //! ```
 //! use auth_core::{Query, Where};
@@ -22,6 +25,7 @@ pub mod error;
 pub mod id;
 pub mod models;
 pub mod query;
+pub mod relations;
 pub mod schema;
 pub mod sql;
 pub mod store;

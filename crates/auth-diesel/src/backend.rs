@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use async_trait::async_trait;
 use diesel::result::QueryResult;
 
-use auth_core::backend::{Delete, Filter, Insert, Select, Update, Written};
+use auth_core::backend::{Count, Delete, Insert, Select, Update, Written};
 use auth_core::schema::diff::Difference;
 use auth_core::schema::live::LiveSchema;
 use auth_core::sql::{self, Dialect, Stmt};
@@ -248,7 +248,7 @@ impl Backend for DieselBackend {
         }
         // No RETURNING: insert, then read the row back by id on the same connection.
         let given = op.values.iter().find(|(i, _)| *i == 0).map(|(_, v)| v.clone());
-        let read = read_by_id(d, op.model);
+        let read = read_by_id(d, op.model, op.relations);
         let row = self.run(Some(op.model), move |c| Box::pin(flows::insert_read_back(c, stmt, given, read))).await?;
         row.ok_or_else(|| Error::backend_msg("the inserted row cannot be read back"))
     }
@@ -266,7 +266,8 @@ impl Backend for DieselBackend {
         Ok(rows.into_iter().map(|r| layout.record(r)).collect())
     }
 
-    async fn count(&self, model: &Model, filter: Filter) -> Result<u64> {
+    async fn count(&self, op: Count<'_>) -> Result<u64> {
+        let (model, filter) = (op.model, op.filter);
         let stmt = sql::count(self.dialect, model, &filter);
         let rows = self.rows(model, stmt).await?;
         match rows.first().and_then(|r| r.first()) {
@@ -283,9 +284,9 @@ impl Backend for DieselBackend {
         }
         // No RETURNING: lock one matching row, change it by id, read it back; one transaction.
         let lock_one = sql::lock_one(d, op.model, &op.filter);
-        let by_id = Update { model: op.model, filter: sql::by_id(Value::Null), set: op.set.clone(), one: false, returning: false };
+        let by_id = Update { model: op.model, filter: sql::by_id(Value::Null), set: op.set.clone(), one: false, returning: false, relations: op.relations };
         let change = sql::update(d, &by_id);
-        let read = op.returning.then(|| read_by_id(d, op.model));
+        let read = op.returning.then(|| read_by_id(d, op.model, op.relations));
         self.run(Some(op.model), move |c| Box::pin(flows::update_locked(c, lock_one, change, read))).await
     }
 
@@ -297,7 +298,7 @@ impl Backend for DieselBackend {
         }
         // No RETURNING: lock one matching row (all fields: the row to return), delete it by id.
         let lock_one = sql::lock_one(d, op.model, &op.filter);
-        let by_id = Delete { model: op.model, filter: sql::by_id(Value::Null), one: false, returning: false };
+        let by_id = Delete { model: op.model, filter: sql::by_id(Value::Null), one: false, returning: false, relations: op.relations };
         let remove = sql::delete(d, &by_id);
         let returning = op.returning;
         self.run(Some(op.model), move |c| Box::pin(flows::delete_locked(c, lock_one, remove, returning))).await

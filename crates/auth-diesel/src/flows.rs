@@ -19,7 +19,7 @@ fn with_id(mut stmt: Stmt, id: Value) -> Stmt {
 }
 
 /// Reads one row of `model`, all fields, by id (the id is bound later).
-pub(crate) fn read_by_id(d: Dialect, model: &Model) -> Stmt {
+pub(crate) fn read_by_id(d: Dialect, model: &Model, relations: auth_core::relations::Relations<'_>) -> Stmt {
     let op = Select {
         model,
         columns: (0..model.fields.len()).collect(),
@@ -28,6 +28,7 @@ pub(crate) fn read_by_id(d: Dialect, model: &Model) -> Stmt {
         limit: Some(1),
         offset: None,
         joins: Vec::new(),
+        relations,
     };
     sql::select(d, &op).0
 }

@@ -14,11 +14,6 @@ pub(crate) fn key(model: &Model, idx: usize) -> &str {
     if idx == 0 { "_id" } else { model.fields[idx].column.as_str() }
 }
 
-/// The document key of the field called `name` (logical), if the model has it.
-pub(crate) fn key_of<'a>(model: &'a Model, name: &str) -> Option<&'a str> {
-    model.field_index(name).ok().map(|i| key(model, i))
-}
-
 /// Whether values of `field` are ObjectIds in this mode.
 fn is_object_id(field: &Field, object_ids: bool) -> bool {
     object_ids && field.holds_id()

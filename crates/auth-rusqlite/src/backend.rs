@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use rusqlite::params_from_iter;
 use tokio::sync::Mutex;
 
-use auth_core::backend::{Delete, Filter, Insert, Select, Update, Written};
+use auth_core::backend::{Count, Delete, Insert, Select, Update, Written};
 use auth_core::schema::diff::Difference;
 use auth_core::schema::live::LiveSchema;
 use auth_core::sql::{self, Dialect, Stmt};
@@ -132,7 +132,8 @@ impl Backend for SqliteBackend {
         Ok(rows.into_iter().map(|r| layout.record(r)).collect())
     }
 
-    async fn count(&self, model: &Model, filter: Filter) -> Result<u64> {
+    async fn count(&self, op: Count<'_>) -> Result<u64> {
+        let (model, filter) = (op.model, op.filter);
         let stmt = sql::count(D, model, &filter);
         let rows = self.rows(model, stmt).await?;
         match rows.first().and_then(|r| r.first()) {

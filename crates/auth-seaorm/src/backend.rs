@@ -9,8 +9,9 @@ use sea_orm::{
 };
 use tokio::sync::Mutex;
 
-use auth_core::backend::{Delete, Filter, Insert, Select, Set, Update, Written};
+use auth_core::backend::{Count, Delete, Filter, Insert, Select, Set, Update, Written};
 use auth_core::schema::diff::Difference;
+use auth_core::relations::Relations;
 use auth_core::schema::live::LiveSchema;
 use auth_core::sql::{self, Dialect, Stmt};
 use auth_core::{Backend, Capabilities, Error, Field, FieldType, Model, Record, Result, Schema, Transaction, Value};
@@ -124,7 +125,7 @@ impl<C: ConnectionTrait> Exec<'_, C> {
     }
 
     /// The row whose id is `id`, all fields.
-    async fn by_id(&self, model: &Model, id: Value) -> Result<Option<Vec<Value>>> {
+    async fn by_id(&self, model: &Model, id: Value, relations: Relations<'_>) -> Result<Option<Vec<Value>>> {
         let op = Select {
             model,
             columns: all_columns(model),
@@ -133,6 +134,7 @@ impl<C: ConnectionTrait> Exec<'_, C> {
             limit: Some(1),
             offset: None,
             joins: vec![],
+            relations,
         };
         let (stmt, _) = sql::select(self.d, &op);
         self.first_row(model, stmt, &[]).await
@@ -152,7 +154,7 @@ impl<C: ConnectionTrait> Exec<'_, C> {
             Some((_, v)) => v.clone(),
             None => Value::Int(i64::try_from(res.last_insert_id()).map_err(Error::backend)?),
         };
-        self.by_id(op.model, id).await?.ok_or_else(|| Error::backend_msg("the inserted row cannot be read back"))
+        self.by_id(op.model, id, op.relations).await?.ok_or_else(|| Error::backend_msg("the inserted row cannot be read back"))
     }
 
     async fn select(&self, op: &Select<'_>) -> Result<Vec<Record>> {
@@ -185,7 +187,7 @@ impl<C: ConnectionTrait> Exec<'_, C> {
 
     /// MySQL's one-row update/delete with the row returned: lock one matching row, change it by
     /// id, read it back. Runs inside a transaction.
-    async fn locked_one(&self, model: &Model, filter: &Filter, set: Option<&[(usize, Set)]>) -> Result<Written> {
+    async fn locked_one(&self, model: &Model, filter: &Filter, set: Option<&[(usize, Set)]>, relations: Relations<'_>) -> Result<Written> {
         let Some(row) = self.first_row(model, sql::lock_one(self.d, model, filter), &[]).await? else {
             return Ok(Written::default());
         };
@@ -193,13 +195,13 @@ impl<C: ConnectionTrait> Exec<'_, C> {
         let row = match set {
             Some(set) => {
                 let op =
-                    Update { model, filter: sql::by_id(id.clone()), set: set.to_vec(), one: false, returning: false };
+                    Update { model, filter: sql::by_id(id.clone()), set: set.to_vec(), one: false, returning: false, relations };
                 let hints = set_hints(&op);
                 self.execute(Some(model), sql::update(self.d, &op), &hints).await?;
-                self.by_id(model, id).await?
+                self.by_id(model, id, relations).await?
             }
             None => {
-                let op = Delete { model, filter: sql::by_id(id), one: false, returning: false };
+                let op = Delete { model, filter: sql::by_id(id), one: false, returning: false, relations };
                 self.execute(Some(model), sql::delete(self.d, &op), &[]).await?;
                 Some(row)
             }
@@ -258,11 +260,11 @@ impl SeaOrmBackend {
     }
 
     /// Runs a MySQL one-row update/delete in a transaction (the current one, or a new one).
-    async fn locked_one(&self, model: &Model, filter: &Filter, set: Option<&[(usize, Set)]>) -> Result<Written> {
+    async fn locked_one(&self, model: &Model, filter: &Filter, set: Option<&[(usize, Set)]>, relations: Relations<'_>) -> Result<Written> {
         match &self.runner {
             Runner::Pool(pool) => {
                 let tx = self.begin_on_pool(pool).await?;
-                match self.exec(&tx).locked_one(model, filter, set).await {
+                match self.exec(&tx).locked_one(model, filter, set, relations).await {
                     Ok(w) => {
                         tx.commit().await.map_err(|e| map_err(self.dialect, Some(model), e))?;
                         Ok(w)
@@ -274,7 +276,7 @@ impl SeaOrmBackend {
                     }
                 }
             }
-            _ => on_conn!(self, |c| self.exec(c).locked_one(model, filter, set).await),
+            _ => on_conn!(self, |c| self.exec(c).locked_one(model, filter, set, relations).await),
         }
     }
 
@@ -352,13 +354,14 @@ impl Backend for SeaOrmBackend {
         on_conn!(self, |c| self.exec(c).select(&op).await)
     }
 
-    async fn count(&self, model: &Model, filter: Filter) -> Result<u64> {
+    async fn count(&self, op: Count<'_>) -> Result<u64> {
+        let (model, filter) = (op.model, op.filter);
         on_conn!(self, |c| self.exec(c).count(model, &filter).await)
     }
 
     async fn update(&self, op: Update<'_>) -> Result<Written> {
         if op.one && op.returning && !self.dialect.returning() {
-            return self.locked_one(op.model, &op.filter, Some(&op.set)).await;
+            return self.locked_one(op.model, &op.filter, Some(&op.set), op.relations).await;
         }
         let hints = set_hints(&op);
         let stmt = sql::update(self.dialect, &op);
@@ -368,7 +371,7 @@ impl Backend for SeaOrmBackend {
 
     async fn delete(&self, op: Delete<'_>) -> Result<Written> {
         if op.one && op.returning && !self.dialect.returning() {
-            return self.locked_one(op.model, &op.filter, None).await;
+            return self.locked_one(op.model, &op.filter, None, op.relations).await;
         }
         let stmt = sql::delete(self.dialect, &op);
         let returning = op.one && op.returning;

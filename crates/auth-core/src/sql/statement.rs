@@ -562,6 +562,7 @@ mod tests {
             set: vec![(2, Set::Value("y".into()))],
             one: true,
             returning: true,
+            relations: crate::relations::Relations::new(&schema, Dialect::Postgres.capabilities()),
         };
         let s = update(Dialect::Postgres, &op);
         assert_eq!(
