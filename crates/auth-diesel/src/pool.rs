@@ -10,7 +10,7 @@ use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 
 use auth_core::Error;
-use auth_core::sql::{Dialect, Stmt};
+use auth_core::sql::{Dialect, Rows, Stmt};
 
 use crate::conn::SqlConn;
 use diesel::result::QueryResult;
@@ -146,7 +146,7 @@ impl Pools {
     /// Runs `stmt` (a single-row read) on the calling thread if this is a SQLite pool that
     /// allows it and a connection is free now; `None`: use the blocking thread. SQLite's busy
     /// handler is off meanwhile, so the call never waits for a lock: `SQLITE_BUSY` gives `None`.
-    pub(crate) fn read_inline(&self, stmt: &Stmt) -> Option<QueryResult<crate::conn::Rows>> {
+    pub(crate) fn read_inline(&self, stmt: &Stmt) -> Option<QueryResult<Rows>> {
         let Pools::Sqlite(pool, Some(busy)) = self else { return None };
         let mut conn = pool.try_get()?;
         if let Err(e) = conn.batch_execute("PRAGMA busy_timeout = 0") {

@@ -108,14 +108,14 @@ mod nonblocking {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    use auth_core::sql::Connection;
     use auth_core::{Error, Result};
 
     use super::{Handle, Held};
-    use crate::conn::Exec;
 
-    type Shared = tokio::sync::Mutex<Held<dyn Exec>>;
+    type Shared = tokio::sync::Mutex<Held<dyn Connection>>;
 
-    impl Held<dyn Exec> {
+    impl Held<dyn Connection> {
         /// Rolls back every open level deeper than `level`.
         pub(crate) async fn unwind_to(&mut self, level: u32) {
             while self.depth > level {
@@ -136,7 +136,7 @@ mod nonblocking {
     }
 
     impl AsyncTxLevel {
-        pub(crate) fn new(conn: Box<dyn Exec>, release: bool) -> Self {
+        pub(crate) fn new(conn: Box<dyn Connection>, release: bool) -> Self {
             let held = Arc::new(tokio::sync::Mutex::new(Held::new(conn, release)));
             AsyncTxLevel { held, level: 1, done: Arc::new(AtomicBool::new(false)) }
         }

@@ -14,8 +14,8 @@
 //! milliseconds and `Z`, booleans as 0/1, as Better Auth's own SQLite migrations do.
 
 mod backend;
+mod connection;
 mod convert;
-mod describe;
 mod open;
 mod pool;
 

@@ -8,7 +8,9 @@ use rusqlite::Connection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use auth_core::Error;
+use auth_core::sql::DbError;
 
+use crate::convert::failure;
 use crate::open::SqliteOptions;
 
 type Slot = Arc<Mutex<Connection>>;
@@ -75,17 +77,17 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Lease {
     /// Runs `f` on the connection on a blocking thread. The first use of a lease rolls back a
     /// transaction left open by a caller that was cancelled.
-    pub(crate) async fn run<T, F>(&mut self, f: F) -> Result<Result<T, rusqlite::Error>, Error>
+    pub(crate) async fn run<T, F>(&mut self, f: F) -> Result<Result<T, DbError>, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     {
         let slot = self.slot.clone().ok_or_else(|| Error::connection("connection released"))?;
         let fresh = std::mem::replace(&mut self.fresh, false);
         tokio::task::spawn_blocking(move || {
             let mut conn = lock(&slot);
             if fresh && !conn.is_autocommit() {
-                conn.execute_batch("ROLLBACK")?;
+                conn.execute_batch("ROLLBACK").map_err(failure)?;
             }
             f(&mut conn)
         })

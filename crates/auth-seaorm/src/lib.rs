@@ -21,8 +21,8 @@
 //! [`SeaOrmBackend::from_transaction`]. The guide is `docs/seaorm.md`.
 
 mod backend;
+mod connection;
 mod convert;
-mod describe;
 
 use std::time::Duration;
 
