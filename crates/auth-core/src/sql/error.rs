@@ -57,7 +57,7 @@ pub struct Facts {
 #[derive(Debug)]
 pub struct DbError {
     /// What the driver reports.
-    pub facts: Facts,
+    pub facts: Box<Facts>,
     /// The driver's error (none for a failure the shared flows find themselves).
     pub source: Option<BoxError>,
 }
@@ -88,12 +88,12 @@ enum Class {
 impl DbError {
     /// The driver's error with the facts read out of it.
     pub fn new(facts: Facts, source: impl Into<BoxError>) -> Self {
-        DbError { facts, source: Some(source.into()) }
+        DbError { facts: Box::new(facts), source: Some(source.into()) }
     }
 
     /// A failure without a driver error (a statement that returned nothing where it must).
     pub fn message(message: impl fmt::Display) -> Self {
-        DbError { facts: Facts { message: message.to_string(), ..Facts::default() }, source: None }
+        DbError { facts: Box::new(Facts { message: message.to_string(), ..Facts::default() }), source: None }
     }
 
     /// The typed error, for a call on `model` (which names the fields behind constraints).
@@ -104,7 +104,8 @@ impl DbError {
             Dialect::Sqlite => sqlite(&self.facts, model),
         };
         let model_name = model.map_or_else(String::new, |m| m.name.clone());
-        let DbError { facts: Facts { message, .. }, source } = self;
+        let DbError { facts, source } = self;
+        let message = facts.message;
         let message = match class {
             Class::Lost => format!("the database connection was lost: {message}"),
             Class::Locked => format!("SQLite database is locked: {message}"),

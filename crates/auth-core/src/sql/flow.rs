@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use super::connection::end;
 use super::statement::all_types;
 use super::{Connection, DbError, Dialect, Layout, Rows, Stmt, describe};
-use crate::backend::{Delete, Insert, Record, Set, Update, Written};
+use crate::backend::{Delete, Filter, Insert, Record, Set, Update, Written};
 use crate::schema::live::LiveSchema;
 use crate::schema::{FieldType, Model};
 use crate::value::Value;
@@ -97,72 +97,56 @@ pub(super) fn count(stmt: Stmt) -> impl Job<u64> {
 /// Updates rows; with `one`, one row picked and changed atomically (the filter re-checked on
 /// the locked row) and, with `returning`, returned.
 pub(super) fn update(d: Dialect, op: &Update<'_>) -> impl Job<Written> {
-    let locked = (op.one && !d.returning()).then(|| {
-        let lock = super::lock_one(d, op.model, &op.filter);
-        (lock, op.model.clone(), op.set.clone(), op.returning)
-    });
-    let stmt = super::update(d, op);
-    let types = all_types(op.model);
-    let returning = op.one && op.returning;
-    job(move |c| {
-        Box::pin(async move {
-            let Some((lock, model, set, returning)) = locked else {
-                return write(c, stmt, &types, returning).await;
-            };
-            c.begin().await?;
-            let r = update_locked(c, d, &model, lock, &set, returning).await;
-            end(c, r).await
-        })
-    })
-}
-
-/// Without RETURNING: locks one matching row (`SELECT … FOR UPDATE`), changes it by id, and
-/// reads it back when asked.
-async fn update_locked(
-    c: &mut dyn Connection,
-    d: Dialect,
-    model: &Model,
-    lock: Stmt,
-    set: &[(usize, Set)],
-    returning: bool,
-) -> Result<Written, DbError> {
-    let types = all_types(model);
-    let Some(id) = first(c.query(lock, &types).await?).and_then(|r| r.into_iter().next()) else {
-        return Ok(Written::default());
-    };
-    c.execute(super::update_by_id(d, model, set, id.clone())).await?;
-    let row = match returning {
-        true => first(c.query(super::select_by_id(d, model, id), &types).await?),
-        false => None,
-    };
-    Ok(Written { count: 1, row })
+    let change = || Change::Update(op.set.clone());
+    write_one_or_all(d, op.model, super::update(d, op), &op.filter, op.one, op.returning, change)
 }
 
 /// Deletes rows; with `one`, one row picked and deleted atomically and, with `returning`,
 /// returned.
 pub(super) fn delete(d: Dialect, op: &Delete<'_>) -> impl Job<Written> {
-    let locked = (op.one && !d.returning()).then(|| (super::lock_one(d, op.model, &op.filter), op.model.clone()));
-    let stmt = super::delete(d, op);
-    let types = all_types(op.model);
-    let returning = op.one && op.returning;
+    write_one_or_all(d, op.model, super::delete(d, op), &op.filter, op.one, op.returning, || Change::Delete)
+}
+
+/// What a one-row write does to the row it locked (dialects without RETURNING).
+enum Change {
+    Update(Vec<(usize, Set)>),
+    Delete,
+}
+
+/// `stmt`, an UPDATE or DELETE; or, for one row on a dialect without RETURNING, the lock and the
+/// change by id in a transaction.
+fn write_one_or_all(
+    d: Dialect,
+    model: &Model,
+    stmt: Stmt,
+    filter: &Filter,
+    one: bool,
+    returning: bool,
+    change: impl FnOnce() -> Change,
+) -> impl Job<Written> {
+    let locked = (one && !d.returning()).then(|| (super::lock_one(d, model, filter), model.clone(), change()));
+    let types = all_types(model);
+    let returning = one && returning;
     job(move |c| {
         Box::pin(async move {
-            let Some((lock, model)) = locked else {
+            let Some((lock, model, change)) = locked else {
                 return write(c, stmt, &types, returning).await;
             };
             c.begin().await?;
-            let r = delete_locked(c, d, &model, lock, &types, returning).await;
+            let r = change_locked(c, d, &model, lock, change, &types, returning).await;
             end(c, r).await
         })
     })
 }
 
-/// Without RETURNING: locks one matching row (all fields: the row to return), deletes it by id.
-async fn delete_locked(
+/// Locks one matching row (`SELECT … FOR UPDATE`, all fields), changes it by id, and returns it
+/// when asked: read back after an update, as locked before a delete.
+async fn change_locked(
     c: &mut dyn Connection,
     d: Dialect,
     model: &Model,
     lock: Stmt,
+    change: Change,
     types: &[FieldType],
     returning: bool,
 ) -> Result<Written, DbError> {
@@ -170,8 +154,20 @@ async fn delete_locked(
         return Ok(Written::default());
     };
     let id = row.first().cloned().unwrap_or(Value::Null);
-    c.execute(super::delete_by_id(d, model, id)).await?;
-    Ok(Written { count: 1, row: returning.then_some(row) })
+    let row = match change {
+        Change::Update(set) => {
+            c.execute(super::update_by_id(d, model, &set, id.clone())).await?;
+            match returning {
+                true => first(c.query(super::select_by_id(d, model, id), types).await?),
+                false => None,
+            }
+        }
+        Change::Delete => {
+            c.execute(super::delete_by_id(d, model, id)).await?;
+            returning.then_some(row)
+        }
+    };
+    Ok(Written { count: 1, row })
 }
 
 /// One UPDATE or DELETE statement: the row it returns, or the number of rows it matched.

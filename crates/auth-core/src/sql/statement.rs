@@ -355,6 +355,28 @@ impl Builder {
         }
     }
 
+    /// The WHERE of an UPDATE or DELETE: every matching row, or with `one` one of them — on
+    /// dialects with RETURNING picked atomically (the filter checked again on the locked row)
+    /// and, with `returning`, returned.
+    fn which(&mut self, model: &Model, f: &Filter, one: bool, returning: bool) {
+        if !(one && self.d.returning()) {
+            self.filter(model, None, f);
+            if one {
+                self.push(" LIMIT 1");
+            }
+            return;
+        }
+        self.push(" WHERE ");
+        if !f.is_empty() {
+            self.conditions(model, None, f);
+            self.push(" AND ");
+        }
+        self.one_row(model, f);
+        if returning {
+            self.returning_all(model);
+        }
+    }
+
     /// `"id" IN (SELECT "id" FROM t WHERE filter LIMIT 1)`: picks one row atomically.
     fn one_row(&mut self, model: &Model, f: &Filter) {
         let id = &model.fields[0].column;
@@ -470,22 +492,7 @@ pub fn insert(d: Dialect, op: &Insert<'_>) -> Stmt {
 pub fn update(d: Dialect, op: &Update<'_>) -> Stmt {
     let mut b = Builder::new(d);
     b.set(op.model, &op.set);
-    if op.one && d.returning() {
-        b.push(" WHERE ");
-        if !op.filter.is_empty() {
-            b.conditions(op.model, None, &op.filter);
-            b.push(" AND ");
-        }
-        b.one_row(op.model, &op.filter);
-        if op.returning {
-            b.returning_all(op.model);
-        }
-    } else {
-        b.filter(op.model, None, &op.filter);
-        if op.one {
-            b.push(" LIMIT 1");
-        }
-    }
+    b.which(op.model, &op.filter, op.one, op.returning);
     b.finish()
 }
 
@@ -495,22 +502,7 @@ pub fn delete(d: Dialect, op: &Delete<'_>) -> Stmt {
     let mut b = Builder::new(d);
     b.push("DELETE FROM ");
     b.ident(&op.model.table);
-    if op.one && d.returning() {
-        b.push(" WHERE ");
-        if !op.filter.is_empty() {
-            b.conditions(op.model, None, &op.filter);
-            b.push(" AND ");
-        }
-        b.one_row(op.model, &op.filter);
-        if op.returning {
-            b.returning_all(op.model);
-        }
-    } else {
-        b.filter(op.model, None, &op.filter);
-        if op.one {
-            b.push(" LIMIT 1");
-        }
-    }
+    b.which(op.model, &op.filter, op.one, op.returning);
     b.finish()
 }
 
