@@ -271,7 +271,8 @@ pub trait Backend: Send + Sync + 'static {
     }
 }
 
-/// A backend inside a transaction. Dropped without `commit`, it rolls back.
+/// A backend inside a transaction (backend layer; callers use [`crate::AdapterExt::transaction`]).
+/// Dropped without `commit`, it rolls back.
 #[async_trait]
 pub trait Transaction: Backend {
     /// Makes every write of the transaction durable.

@@ -351,7 +351,8 @@ impl Adapter for AuthDb {
             let found = self.backend.select(select).await?.into_iter().next();
             return found.map(|r| self.full_row(model, r.values)).transpose();
         }
-        let written = self.backend.update(Update { model, filter, set, one: true, returning: true, relations: self.relations() }).await?;
+        let update = Update { model, filter, set, one: true, returning: true, relations: self.relations() };
+        let written = self.backend.update(update).await?;
         written.row.map(|r| self.full_row(model, r)).transpose()
     }
 
@@ -372,7 +373,8 @@ impl Adapter for AuthDb {
             return Ok(());
         }
         if let Some(filter) = self.filter(model, filter)? {
-            self.backend.delete(Delete { model, filter, one: false, returning: false, relations: self.relations() }).await?;
+            let delete = Delete { model, filter, one: false, returning: false, relations: self.relations() };
+            self.backend.delete(delete).await?;
         }
         Ok(())
     }
@@ -380,7 +382,8 @@ impl Adapter for AuthDb {
     async fn delete_many(&self, model: &str, filter: &[Where]) -> Result<u64> {
         let model = self.model(model)?;
         let Some(filter) = self.filter(model, filter)? else { return Ok(0) };
-        Ok(self.backend.delete(Delete { model, filter, one: false, returning: false, relations: self.relations() }).await?.count)
+        let delete = Delete { model, filter, one: false, returning: false, relations: self.relations() };
+        Ok(self.backend.delete(delete).await?.count)
     }
 
     async fn consume_one(&self, model: &str, filter: &[Where]) -> Result<Option<Row>> {
@@ -389,7 +392,8 @@ impl Adapter for AuthDb {
             return Ok(None);
         }
         let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
-        let written = self.backend.delete(Delete { model, filter, one: true, returning: true, relations: self.relations() }).await?;
+        let delete = Delete { model, filter, one: true, returning: true, relations: self.relations() };
+        let written = self.backend.delete(delete).await?;
         written.row.map(|r| self.full_row(model, r)).transpose()
     }
 
@@ -415,7 +419,8 @@ impl Adapter for AuthDb {
             return Ok(None);
         }
         let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
-        let written = self.backend.update(Update { model, filter, set, one: true, returning: true, relations: self.relations() }).await?;
+        let update = Update { model, filter, set, one: true, returning: true, relations: self.relations() };
+        let written = self.backend.update(update).await?;
         written.row.map(|r| self.full_row(model, r)).transpose()
     }
 

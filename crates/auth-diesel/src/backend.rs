@@ -38,7 +38,7 @@ enum Runner {
 }
 
 fn worker_err(e: tokio::task::JoinError) -> Error {
-    Error::connection(format!("database worker failed: {e}"))
+    Error::connection_from(format!("database worker failed: {e}"), e)
 }
 
 /// A failed BEGIN, COMMIT or ROLLBACK.

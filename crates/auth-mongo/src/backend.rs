@@ -246,7 +246,9 @@ impl Backend for MongoBackend {
 
     async fn select(&self, op: Select<'_>) -> Result<Vec<Record>> {
         let model = op.model;
-        let Some(filter) = filter::compile(model, &op.filter, op.relations.native_ids())? else { return Ok(Vec::new()) };
+        let Some(filter) = filter::compile(model, &op.filter, op.relations.native_ids())? else {
+            return Ok(Vec::new());
+        };
         if op.limit == Some(0) {
             return Ok(Vec::new());
         }

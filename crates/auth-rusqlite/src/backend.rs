@@ -66,7 +66,10 @@ impl SqlBackend for SqliteBackend {
             return Err(Error::transaction("already in a transaction"));
         };
         let mut lease = pool.acquire().await?;
-        lease.run(|c| c.execute_batch("BEGIN IMMEDIATE").map_err(failure)).await?.map_err(|e| e.into_transaction_error(D, "BEGIN"))?;
+        lease
+            .run(|c| c.execute_batch("BEGIN IMMEDIATE").map_err(failure))
+            .await?
+            .map_err(|e| e.into_transaction_error(D, "BEGIN"))?;
         Ok(SqliteBackend { runner: Runner::Tx(Arc::new(Mutex::new(Some(lease)))) })
     }
 

@@ -59,10 +59,8 @@ impl Pool {
         let permit = tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
             .await
             .map_err(|e| {
-                Error::connection_from(
-                    format!("timed out after {:?} waiting for a SQLite connection (pool exhausted)", self.acquire_timeout),
-                    e,
-                )
+                let waited = self.acquire_timeout;
+                Error::connection_from(format!("timed out after {waited:?} waiting for a SQLite connection (pool exhausted)"), e)
             })?
             .map_err(|e| Error::connection_from("the SQLite pool is closed", e))?;
         let slot = lock(&self.idle).pop().ok_or_else(|| Error::connection("no idle SQLite connection"))?;

@@ -68,11 +68,6 @@ impl SeaOrmBackend {
             _ => None,
         }
     }
-
-    /// The SQL dialect in use.
-    pub fn dialect(&self) -> Dialect {
-        self.dialect
-    }
 }
 
 #[async_trait]

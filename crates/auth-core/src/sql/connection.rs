@@ -12,7 +12,8 @@ use super::{DbError, Stmt};
 use crate::schema::FieldType;
 use crate::value::Value;
 
-/// Rows of values, columns in statement order.
+/// The rows a statement returned (SQL layer: values by column, in statement order; a
+/// [`super::Layout`] splits them into [`crate::Record`]s).
 pub type Rows = Vec<Vec<Value>>;
 
 /// One database connection, as the shared flows drive it. Calls on a sync driver complete

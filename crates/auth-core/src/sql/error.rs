@@ -116,7 +116,9 @@ impl DbError {
             Class::Unique(field) => Error::UniqueViolation { model: model_name, field },
             Class::ForeignKey => Error::ForeignKeyViolation { model: model_name, field: None },
             Class::NotNull(Some(field)) => Error::MissingField { model: model_name, field },
-            Class::Lost | Class::Locked | Class::CannotOpen | Class::Unavailable => Error::Connection { message, source },
+            Class::Lost | Class::Locked | Class::CannotOpen | Class::Unavailable => {
+                Error::Connection { message, source }
+            }
             Class::Transaction => Error::Transaction { message, source },
             Class::NotNull(None) | Class::Other => match source {
                 Some(source) => Error::Backend { message: source.to_string(), source: Some(source) },
@@ -130,7 +132,9 @@ impl DbError {
     /// [`Error::Transaction`] otherwise.
     pub fn into_transaction_error(self, d: Dialect, what: &str) -> Error {
         match self.into_error(d, None) {
-            Error::Connection { message, source } => Error::Connection { message: format!("{what} failed: {message}"), source },
+            Error::Connection { message, source } => {
+                Error::Connection { message: format!("{what} failed: {message}"), source }
+            }
             other => Error::transaction_from(format!("{what} failed: {other}"), other),
         }
     }
@@ -150,7 +154,9 @@ fn postgres(f: &Facts, model: Option<&Model>) -> Class {
         f.column
             .as_deref()
             .and_then(|c| field_of_column(model, c))
-            .or_else(|| f.detail.as_deref().and_then(|d| between(d, "Key (", ")=")).and_then(|c| field_of_column(model, c)))
+            .or_else(|| {
+                f.detail.as_deref().and_then(|d| between(d, "Key (", ")=")).and_then(|c| field_of_column(model, c))
+            })
             .or_else(|| f.constraint.as_deref().and_then(|c| field_of_index(model, c)))
     };
     by_kind(kind, f, field)
@@ -167,9 +173,9 @@ fn mysql(f: &Facts, model: Option<&Model>) -> Class {
     });
     let field = || match kind {
         // "Duplicate entry 'x' for key 'user_email_uidx'" (MySQL 8: 'user.user_email_uidx').
-        Some(Kind::Unique) => between(&f.message, "for key '", "'")
-            .or(f.constraint.as_deref())
-            .and_then(|k| field_of_index(model, k)),
+        Some(Kind::Unique) => {
+            between(&f.message, "for key '", "'").or(f.constraint.as_deref()).and_then(|k| field_of_index(model, k))
+        }
         // "Column 'name' cannot be null", "Field 'name' doesn't have a default value".
         _ => f.column.as_deref().or_else(|| f.message.split('\'').nth(1)).and_then(|c| field_of_column(model, c)),
     };
@@ -282,8 +288,10 @@ mod tests {
 
     #[test]
     fn unique_violations_name_the_field_in_every_dialect() {
-        let pg = Facts { code: Some("23505".into()), detail: Some("Key (email)=(a@b) already exists.".into()), ..facts("") };
-        let pg_constraint = Facts { code: Some("23505".into()), constraint: Some("user_email_key".into()), ..facts("") };
+        let pg =
+            Facts { code: Some("23505".into()), detail: Some("Key (email)=(a@b) already exists.".into()), ..facts("") };
+        let pg_constraint =
+            Facts { code: Some("23505".into()), constraint: Some("user_email_key".into()), ..facts("") };
         let my = Facts { number: Some(1062), ..facts("Duplicate entry 'a@b' for key 'user.user_email_uidx'") };
         let lite = Facts { number: Some(2067), ..facts("UNIQUE constraint failed: user.email") };
         let by_kind = Facts { kind: Some(Kind::Unique), ..facts("UNIQUE constraint failed: user.email") };
@@ -295,10 +303,15 @@ mod tests {
             (Dialect::Sqlite, by_kind),
         ] {
             let e = classify(d, f);
-            assert!(matches!(&e, Error::UniqueViolation { model, field: Some(f) } if model == "user" && f == "email"), "{e:?}");
+            assert!(
+                matches!(&e, Error::UniqueViolation { model, field: Some(f) } if model == "user" && f == "email"),
+                "{e:?}"
+            );
         }
         let primary = Facts { number: Some(1062), ..facts("Duplicate entry 'x' for key 'PRIMARY'") };
-        assert!(matches!(classify(Dialect::Mysql, primary), Error::UniqueViolation { field: Some(f), .. } if f == "id"));
+        assert!(
+            matches!(classify(Dialect::Mysql, primary), Error::UniqueViolation { field: Some(f), .. } if f == "id")
+        );
     }
 
     #[test]
@@ -314,11 +327,27 @@ mod tests {
     #[test]
     fn lost_locked_and_unavailable_are_connection_errors_keeping_the_source() {
         let cases = [
-            (Dialect::Postgres, Facts { code: Some("57P01".into()), ..facts("terminating") }, "the database connection was lost: terminating"),
-            (Dialect::Mysql, facts("MySQL server has gone away"), "the database connection was lost: MySQL server has gone away"),
-            (Dialect::Sqlite, Facts { number: Some(517), ..facts("database is locked") }, "SQLite database is locked: database is locked"),
+            (
+                Dialect::Postgres,
+                Facts { code: Some("57P01".into()), ..facts("terminating") },
+                "the database connection was lost: terminating",
+            ),
+            (
+                Dialect::Mysql,
+                facts("MySQL server has gone away"),
+                "the database connection was lost: MySQL server has gone away",
+            ),
+            (
+                Dialect::Sqlite,
+                Facts { number: Some(517), ..facts("database is locked") },
+                "SQLite database is locked: database is locked",
+            ),
             (Dialect::Sqlite, facts("database is locked"), "SQLite database is locked: database is locked"),
-            (Dialect::Sqlite, Facts { code: Some("14".into()), ..facts("unable to open") }, "cannot open SQLite database: unable to open"),
+            (
+                Dialect::Sqlite,
+                Facts { code: Some("14".into()), ..facts("unable to open") },
+                "cannot open SQLite database: unable to open",
+            ),
             (Dialect::Postgres, Facts { kind: Some(Kind::Unavailable), ..facts("pool timed out") }, "pool timed out"),
         ];
         for (d, f, expected) in cases {
@@ -336,8 +365,12 @@ mod tests {
     fn transaction_errors_say_what_failed() {
         let lost = DbError::new(facts("server closed the connection unexpectedly"), std::io::Error::other("driver"));
         let e = lost.into_transaction_error(Dialect::Postgres, "COMMIT");
-        assert_eq!(e.to_string(), "connection error: COMMIT failed: the database connection was lost: server closed the connection unexpectedly");
-        let broken = DbError::new(Facts { kind: Some(Kind::Transaction), ..facts("broken") }, std::io::Error::other("driver"));
+        assert_eq!(
+            e.to_string(),
+            "connection error: COMMIT failed: the database connection was lost: server closed the connection unexpectedly"
+        );
+        let broken =
+            DbError::new(Facts { kind: Some(Kind::Transaction), ..facts("broken") }, std::io::Error::other("driver"));
         let e = broken.into_transaction_error(Dialect::Postgres, "ROLLBACK");
         assert_eq!(e.to_string(), "transaction error: ROLLBACK failed: transaction error: broken");
         assert!(std::error::Error::source(&e).is_some());

@@ -19,7 +19,10 @@ use crate::value::Value;
 /// A flow ready to run on a connection; what [`super::SqlBackend::run`] runs.
 pub trait Job<T>: for<'c> FnOnce(&'c mut dyn Connection) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static {}
 
-impl<T, F> Job<T> for F where F: for<'c> FnOnce(&'c mut dyn Connection) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static {}
+impl<T, F> Job<T> for F where
+    F: for<'c> FnOnce(&'c mut dyn Connection) -> BoxFuture<'c, Result<T, DbError>> + Send + 'static
+{
+}
 
 /// Names a closure as a [`Job`] (its type then guides the closure's signature).
 fn job<T, F>(f: F) -> F
@@ -37,7 +40,8 @@ fn first(rows: Rows) -> Option<Vec<Value>> {
 pub(super) fn insert(d: Dialect, op: &Insert<'_>) -> impl Job<Vec<Value>> {
     let stmt = super::insert(d, op);
     let types = all_types(op.model);
-    let read_back = (!d.returning()).then(|| (op.model.clone(), op.values.iter().find(|(i, _)| *i == 0).map(|(_, v)| v.clone())));
+    let read_back =
+        (!d.returning()).then(|| (op.model.clone(), op.values.iter().find(|(i, _)| *i == 0).map(|(_, v)| v.clone())));
     job(move |c| {
         Box::pin(async move {
             let Some((model, id)) = read_back else {
