@@ -315,6 +315,15 @@ impl Builder {
         }
     }
 
+    /// `SELECT <every field> FROM t`.
+    fn select_all(&mut self, model: &Model) {
+        self.push("SELECT ");
+        let all: Vec<usize> = (0..model.fields.len()).collect();
+        self.column_list(model, None, &all);
+        self.push(" FROM ");
+        self.ident(&model.table);
+    }
+
     /// `UPDATE t SET c = v, …`.
     fn set(&mut self, model: &Model, set: &[(usize, Set)]) {
         self.push("UPDATE ");
@@ -510,11 +519,7 @@ pub fn delete(d: Dialect, op: &Delete<'_>) -> Stmt {
 /// RETURNING run it first, in a transaction).
 pub fn lock_one(d: Dialect, model: &Model, filter: &Filter) -> Stmt {
     let mut b = Builder::new(d);
-    b.push("SELECT ");
-    let all: Vec<usize> = (0..model.fields.len()).collect();
-    b.column_list(model, None, &all);
-    b.push(" FROM ");
-    b.ident(&model.table);
+    b.select_all(model);
     b.filter(model, None, filter);
     b.push(" LIMIT 1");
     if d != Dialect::Sqlite {
@@ -526,11 +531,7 @@ pub fn lock_one(d: Dialect, model: &Model, filter: &Filter) -> Stmt {
 /// `SELECT <all fields> … WHERE id = ?`: the row whose id is `id` (as stored).
 pub fn select_by_id(d: Dialect, model: &Model, id: Value) -> Stmt {
     let mut b = Builder::new(d);
-    b.push("SELECT ");
-    let all: Vec<usize> = (0..model.fields.len()).collect();
-    b.column_list(model, None, &all);
-    b.push(" FROM ");
-    b.ident(&model.table);
+    b.select_all(model);
     b.where_id(model, id);
     b.finish()
 }
