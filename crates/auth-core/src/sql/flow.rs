@@ -4,7 +4,8 @@
 //! DDL; describing the live schema.
 //!
 //! Each flow is built from the operation (borrowed) into a [`Job`] that owns what it needs, so
-//! a sync driver can run it on the thread that holds its connection.
+//! a sync driver can run it on the thread that holds its connection: its statements, and on
+//! MySQL a copy of the model, to build the statements by id once the id is known.
 
 use futures::future::BoxFuture;
 
