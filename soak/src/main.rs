@@ -180,7 +180,7 @@ async fn open(backend: &str, tasks: usize) -> Result<(AuthDb, Cleanup), String> 
                 .map_err(|e| format!("cannot connect to MongoDB at {url}: {e}: set AUTH_TEST_MONGODB_URL"))?;
             let handle = client.database(&tag);
             let _ = handle.drop().await;
-            let backend = auth_mongo::MongoBackend::new(client, &tag).with_schema(&schema);
+            let backend = auth_mongo::MongoBackend::new(client, &tag);
             (AuthDb::new(backend, schema).map_err(|e| e.to_string())?, Cleanup::MongoDb(handle))
         }
         other => return Err(format!("unknown backend `{other}` (one of {})", ALL.join(", "))),

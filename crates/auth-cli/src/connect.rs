@@ -28,7 +28,7 @@ pub async fn open(url: &str, schema: Schema) -> Result<AuthDb, String> {
             let backend = auth_mongo::MongoBackend::connect(url, &database)
                 .await
                 .map_err(|e| e.to_string())?;
-            AuthDb::new(backend.with_schema(&schema), schema)
+            AuthDb::new(backend, schema)
         }
         Some(other) => {
             return Err(format!(

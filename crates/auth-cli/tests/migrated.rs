@@ -70,9 +70,7 @@ impl Factory for Mongo {
         );
         Box::pin(async move {
             let schema = config.build()?;
-            let backend = auth_mongo::MongoBackend::connect(&url, &name)
-                .await?
-                .with_schema(&schema);
+            let backend = auth_mongo::MongoBackend::connect(&url, &name).await?;
             migrated(AuthDb::new(backend, schema)?).await
         })
     }

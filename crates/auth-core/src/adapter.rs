@@ -123,7 +123,7 @@ pub trait AdapterExt: Adapter {
                 })
             }))
             .await?;
-            out.ok_or_else(|| Error::Transaction("transaction body did not run".into()))
+            out.ok_or_else(|| Error::transaction("transaction body did not run"))
         })
     }
 }

@@ -1,14 +1,21 @@
-//! The thin trait each adapter crate implements, and the normalised operations it receives.
+//! The backend layer: the thin trait each adapter crate implements, and the normalised
+//! operations it receives.
 //!
 //! By the time an operation reaches a [`Backend`], `auth-core` has validated every name, resolved
 //! logical names to tables and columns, generated ids and defaults, coerced every value to what
 //! the backend's [`Capabilities`] say it stores, and simplified the where clause (no empty lists,
 //! no null comparisons left as `=`). A backend only translates and executes.
+//!
+//! Names here are the backend layer's; the caller layer ([`crate::query`]) has its own: an
+//! [`Op`] is a normalised [`crate::Operator`], a [`Cond`] a normalised [`crate::Where`], a
+//! [`Select`] a planned [`crate::Query`], a [`Record`] the positional row a [`crate::Row`] is
+//! decoded from.
 
 use async_trait::async_trait;
 
 use crate::error::{Error, Result};
 use crate::query::Direction;
+use crate::relations::Relations;
 use crate::schema::diff::Difference;
 use crate::schema::live::LiveSchema;
 use crate::schema::{Field, Model, Schema};
@@ -34,7 +41,8 @@ pub struct Capabilities {
     pub schemaless: bool,
 }
 
-/// A comparison, after normalisation.
+/// A comparison, after normalisation (backend layer; callers write [`crate::Operator`]s): `eq
+/// null` has become [`Op::IsNull`], `ne null` [`Op::NotNull`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     /// `=`.
@@ -65,7 +73,8 @@ pub enum Op {
     NotNull,
 }
 
-/// One normalised condition on a column of the operation's model.
+/// One normalised condition on a column of the operation's model (backend layer; callers write
+/// [`crate::Where`]s).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cond {
     /// Index into the model's fields.
@@ -102,6 +111,8 @@ pub struct Insert<'a> {
     pub model: &'a Model,
     /// (field index, encoded value); the id is absent when the database makes it.
     pub values: Vec<(usize, Value)>,
+    /// Ids and references, for backends without foreign keys.
+    pub relations: Relations<'a>,
 }
 
 /// A one-to-one join, executed in the same query (LEFT JOIN, `$lookup`).
@@ -117,7 +128,7 @@ pub struct JoinOne<'a> {
     pub columns: Vec<usize>,
 }
 
-/// Read rows.
+/// Read rows (backend layer: a [`crate::Query`] with names resolved and joins planned).
 #[derive(Debug)]
 pub struct Select<'a> {
     /// The model.
@@ -134,9 +145,23 @@ pub struct Select<'a> {
     pub offset: Option<u64>,
     /// One-to-one joins.
     pub joins: Vec<JoinOne<'a>>,
+    /// Ids and references, for backends without foreign keys.
+    pub relations: Relations<'a>,
 }
 
-/// A row read by [`Backend::select`].
+/// Count rows.
+#[derive(Debug)]
+pub struct Count<'a> {
+    /// The model.
+    pub model: &'a Model,
+    /// Which rows.
+    pub filter: Filter,
+    /// Ids and references, for backends without foreign keys.
+    pub relations: Relations<'a>,
+}
+
+/// A row read by [`Backend::select`] (backend layer: values by position, as stored; `auth-core`
+/// decodes it into a [`crate::Row`] of named, caller-facing values).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     /// Values of [`Select::columns`], in that order, as stored.
@@ -167,6 +192,8 @@ pub struct Update<'a> {
     pub one: bool,
     /// Return the row after the change (only with `one`).
     pub returning: bool,
+    /// Ids and references, for backends without foreign keys.
+    pub relations: Relations<'a>,
 }
 
 /// Delete rows.
@@ -180,6 +207,9 @@ pub struct Delete<'a> {
     pub one: bool,
     /// Return the deleted row (only with `one`).
     pub returning: bool,
+    /// Ids, references, and the rows that refer to deleted ones, for backends without foreign
+    /// keys (they apply the `on_delete` rules themselves).
+    pub relations: Relations<'a>,
 }
 
 /// What a write did.
@@ -210,7 +240,7 @@ pub trait Backend: Send + Sync + 'static {
     async fn select(&self, op: Select<'_>) -> Result<Vec<Record>>;
 
     /// Counts rows.
-    async fn count(&self, model: &Model, filter: Filter) -> Result<u64>;
+    async fn count(&self, op: Count<'_>) -> Result<u64>;
 
     /// Updates rows.
     async fn update(&self, op: Update<'_>) -> Result<Written>;
@@ -241,7 +271,8 @@ pub trait Backend: Send + Sync + 'static {
     }
 }
 
-/// A backend inside a transaction. Dropped without `commit`, it rolls back.
+/// A backend inside a transaction (backend layer; callers use [`crate::AdapterExt::transaction`]).
+/// Dropped without `commit`, it rolls back.
 #[async_trait]
 pub trait Transaction: Backend {
     /// Makes every write of the transaction durable.

@@ -1,31 +1,33 @@
 //! [`AuthDb`]: the backend-independent layer between callers and a [`Backend`].
 //!
 //! Like Better Auth's adapter factory, it does everything once for every backend: name lookup,
-//! id generation, defaults and set-on-update fields, value coercion, where normalisation and join
-//! planning. Backends receive only normalised operations on physical tables.
+//! id generation, defaults and set-on-update fields, value coercion, where normalisation
+//! ([`normalise`]) and join planning ([`joins`]). Backends receive only normalised operations on
+//! physical tables.
 
-use std::collections::BTreeMap;
+mod joins;
+mod normalise;
+
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::Utc;
 
 use crate::adapter::{Adapter, Deferred, TxFn};
-use crate::backend::{
-    Backend, Capabilities, Cond, Delete, Filter, Insert, JoinOne, Op, Select, Set, Transaction, Update,
-};
+use crate::backend::{Backend, Capabilities, Count, Delete, Insert, Select, Set, Transaction, Update};
 use crate::codec::{canonical, decode, encode};
 use crate::error::{Error, Result};
 use crate::hooks::Hooks;
-use crate::query::{Connector, CreateOptions, Join, Mode, Operator, Query, Where};
+use crate::query::{CreateOptions, Query, Where};
+use crate::relations::Relations;
 use crate::schema::diff::{Difference, diff};
 use crate::schema::{DefaultValue, FieldType, Model, Schema};
 use crate::secondary::SecondaryConfig;
 use crate::store::StoreConfig;
 use crate::value::{Row, Value, truncate_millis};
 
-/// One-to-many joins return at most this many rows per base row unless the join sets a limit.
-pub const DEFAULT_JOIN_LIMIT: u64 = 100;
+pub use joins::DEFAULT_JOIN_LIMIT;
+use joins::{JoinKey, Plan};
 
 /// The adapter every backend gets: a [`Backend`] plus a validated [`Schema`].
 /// Cheap to clone; clones share the backend.
@@ -47,11 +49,6 @@ impl std::fmt::Debug for AuthDb {
             .field("in_transaction", &self.tx.is_some())
             .finish()
     }
-}
-
-enum Plan<'a> {
-    One(JoinOne<'a>),
-    Many { model: &'a Model, local: usize, foreign: usize, columns: Vec<usize>, limit: u64 },
 }
 
 impl AuthDb {
@@ -137,6 +134,11 @@ impl AuthDb {
         self.schema.model(name)
     }
 
+    /// What backends without foreign keys need of the schema, for the operations it sends.
+    fn relations(&self) -> Relations<'_> {
+        Relations::new(&self.schema, self.caps)
+    }
+
     fn numeric_ids(&self) -> bool {
         self.schema.id_strategy().is_numeric()
     }
@@ -145,93 +147,6 @@ impl AuthDb {
         let field = &model.fields[idx];
         let v = canonical(model, field, v, self.numeric_ids())?;
         Ok(encode(field, v, self.caps))
-    }
-
-    /// Normalises a where clause; `None` when it can match no row.
-    fn filter(&self, model: &Model, wheres: &[Where]) -> Result<Option<Filter>> {
-        let mut filter = Filter::default();
-        let (mut or_seen, mut or_true) = (false, false);
-        for w in wheres {
-            let cond = self.cond(model, w)?;
-            match (w.connector, cond) {
-                (Connector::And, Some(Some(c))) => filter.and.push(c),
-                (Connector::And, Some(None)) => {}
-                (Connector::And, None) => return Ok(None),
-                (Connector::Or, c) => {
-                    or_seen = true;
-                    match c {
-                        Some(Some(c)) => filter.or.push(c),
-                        Some(None) => or_true = true,
-                        None => {}
-                    }
-                }
-            }
-        }
-        if or_true {
-            filter.or.clear();
-        } else if or_seen && filter.or.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(filter))
-    }
-
-    /// One condition: `Some(Some(c))`, or `Some(None)` when always true, `None` when never.
-    fn cond(&self, model: &Model, w: &Where) -> Result<Option<Option<Cond>>> {
-        let idx = model.field_index(&w.field)?;
-        let field = &model.fields[idx];
-        let is_string = field.ty == FieldType::String && !field.holds_id();
-        let insensitive = w.mode == Mode::Insensitive && is_string;
-        let bad = |reason: String| Error::invalid_query(&model.name, reason);
-        let (op, value) = match w.operator {
-            Operator::Eq | Operator::Ne if w.value.is_null() => {
-                (if w.operator == Operator::Eq { Op::IsNull } else { Op::NotNull }, Value::Null)
-            }
-            Operator::In | Operator::NotIn => {
-                let Value::List(items) = &w.value else {
-                    return Err(bad(format!("`in`/`not_in` on `{}` needs a list", w.field)));
-                };
-                if items.is_empty() {
-                    return Ok(if w.operator == Operator::In { None } else { Some(None) });
-                }
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    if item.is_null() {
-                        return Err(bad(format!("null in the list of `{}`", w.field)));
-                    }
-                    out.push(self.encode_value(model, idx, item.clone())?);
-                }
-                (if w.operator == Operator::In { Op::In } else { Op::NotIn }, Value::List(out))
-            }
-            Operator::Contains | Operator::StartsWith | Operator::EndsWith => {
-                if !is_string {
-                    return Err(bad(format!("pattern operator on non-string field `{}`", w.field)));
-                }
-                let Value::String(_) = &w.value else {
-                    return Err(bad(format!("pattern operator on `{}` needs a string", w.field)));
-                };
-                let op = match w.operator {
-                    Operator::Contains => Op::Contains,
-                    Operator::StartsWith => Op::StartsWith,
-                    _ => Op::EndsWith,
-                };
-                (op, w.value.clone())
-            }
-            op => {
-                if w.value.is_null() {
-                    return Err(bad(format!("`{}` cannot be compared with null by {op:?}", w.field)));
-                }
-                let op = match op {
-                    Operator::Eq => Op::Eq,
-                    Operator::Ne => Op::Ne,
-                    Operator::Lt => Op::Lt,
-                    Operator::Lte => Op::Lte,
-                    Operator::Gt => Op::Gt,
-                    _ => Op::Gte,
-                };
-                (op, self.encode_value(model, idx, w.value.clone())?)
-            }
-        };
-        Ok(Some(Some(Cond { field: idx, op, value, insensitive })))
     }
 
     fn columns(&self, model: &Model, select: Option<&Vec<String>>) -> Result<Vec<usize>> {
@@ -283,33 +198,6 @@ impl AuthDb {
         Ok(set)
     }
 
-    fn plan_join<'a>(&'a self, base: &'a Model, join: &Join) -> Result<Plan<'a>> {
-        let target = self.schema.model(&join.model)?;
-        let columns = self.columns(target, join.select.as_ref())?;
-        if let Some(local) =
-            base.fields.iter().position(|f| f.references.as_ref().is_some_and(|r| r.model == target.name))
-        {
-            let r = base.fields[local].references.as_ref().map(|r| r.field.as_str()).unwrap_or("id");
-            let foreign = target.field_index(r)?;
-            return Ok(Plan::One(JoinOne { model: target, local, foreign, columns }));
-        }
-        if let Some(foreign) =
-            target.fields.iter().position(|f| f.references.as_ref().is_some_and(|r| r.model == base.name))
-        {
-            let r = target.fields[foreign].references.as_ref().map(|r| r.field.as_str()).unwrap_or("id");
-            let local = base.field_index(r)?;
-            if target.fields[foreign].unique {
-                return Ok(Plan::One(JoinOne { model: target, local, foreign, columns }));
-            }
-            let limit = join.limit.unwrap_or(DEFAULT_JOIN_LIMIT);
-            return Ok(Plan::Many { model: target, local, foreign, columns, limit });
-        }
-        Err(Error::invalid_query(
-            &base.name,
-            format!("no reference between `{}` and `{}` to join on", base.name, target.name),
-        ))
-    }
-
     async fn select_rows(&self, model: &Model, query: &Query, one: bool) -> Result<Vec<Row>> {
         let Some(filter) = self.filter(model, &query.filter)? else {
             return Ok(Vec::new());
@@ -320,18 +208,12 @@ impl AuthDb {
         let mut manys = Vec::new();
         for join in &query.join {
             let plan = self.plan_join(model, join)?;
-            let local = match &plan {
-                Plan::One(j) => j.local,
-                Plan::Many { local, .. } => *local,
-            };
-            if !columns.contains(&local) {
-                columns.push(local);
+            if !columns.contains(&plan.local()) {
+                columns.push(plan.local());
             }
             match plan {
                 Plan::One(j) => ones.push(j),
-                Plan::Many { model: m, local, foreign, columns: c, limit } => {
-                    manys.push((m, local, foreign, c, limit))
-                }
+                Plan::Many(m) => manys.push(m),
             }
         }
         let sort = match &query.sort {
@@ -347,6 +229,7 @@ impl AuthDb {
             limit: if one { Some(1) } else { query.limit },
             offset: if one { None } else { query.offset },
             joins: ones,
+            relations: self.relations(),
         };
         let records = self.backend.select(select).await?;
         let mut rows = Vec::with_capacity(records.len());
@@ -363,43 +246,14 @@ impl AuthDb {
             }
             rows.push(row);
         }
-        for (target, local, foreign, jc, limit) in manys {
-            let pos = columns.iter().position(|&c| c == local).unwrap_or(0);
+        for many in manys {
+            let pos = columns.iter().position(|&c| c == many.local).unwrap_or(0);
             let mut parents: Vec<Value> = keys.iter().map(|k| k[pos].clone()).filter(|v| !v.is_null()).collect();
             parents.dedup();
-            let mut children: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-            if !parents.is_empty() {
-                let mut cols = jc.clone();
-                if !cols.contains(&foreign) {
-                    cols.push(foreign);
-                }
-                let fpos = cols.iter().position(|&c| c == foreign).unwrap_or(0);
-                let filter = Filter {
-                    and: vec![Cond { field: foreign, op: Op::In, value: Value::List(parents), insensitive: false }],
-                    or: vec![],
-                };
-                let select = Select {
-                    model: target,
-                    columns: cols.clone(),
-                    filter,
-                    sort: None,
-                    limit: None,
-                    offset: None,
-                    joins: vec![],
-                };
-                for rec in self.backend.select(select).await? {
-                    let key = format!("{:?}", rec.values[fpos]);
-                    let list = children.entry(key).or_default();
-                    if (list.len() as u64) < limit {
-                        let mut child = self.decode_row(target, &cols, rec.values)?;
-                        child.retain(|k, _| jc.iter().any(|&c| target.fields[c].name == *k));
-                        list.push(Value::Object(child));
-                    }
-                }
-            }
+            let children = self.children(&many, parents).await?;
             for (row, key) in rows.iter_mut().zip(&keys) {
-                let list = children.get(&format!("{:?}", key[pos])).cloned().unwrap_or_default();
-                row.insert(target.name.clone(), Value::List(list));
+                let list = JoinKey::of(&key[pos]).and_then(|k| children.get(&k)).cloned().unwrap_or_default();
+                row.insert(many.model.name.clone(), Value::List(list));
             }
         }
         if columns.len() != selected.len() {
@@ -431,7 +285,7 @@ impl Adapter for AuthDb {
     async fn after_commit(&self, job: Deferred) -> Result<()> {
         match &self.deferred {
             Some(queue) => {
-                queue.lock().map_err(|_| Error::Transaction("poisoned".into()))?.push(job);
+                queue.lock().map_err(|_| Error::transaction("poisoned"))?.push(job);
                 Ok(())
             }
             None => job().await,
@@ -482,7 +336,7 @@ impl Adapter for AuthDb {
             }
             values.push((i, self.encode_value(model, i, v)?));
         }
-        let stored = self.backend.insert(Insert { model, values }).await?;
+        let stored = self.backend.insert(Insert { model, values, relations: self.relations() }).await?;
         let mut row = self.full_row(model, stored)?;
         if let Some(select) = &options.select {
             for name in select {
@@ -506,7 +360,7 @@ impl Adapter for AuthDb {
     async fn count(&self, model: &str, filter: &[Where]) -> Result<u64> {
         let model = self.model(model)?;
         match self.filter(model, filter)? {
-            Some(f) => self.backend.count(model, f).await,
+            Some(filter) => self.backend.count(Count { model, filter, relations: self.relations() }).await,
             None => Ok(0),
         }
     }
@@ -520,11 +374,21 @@ impl Adapter for AuthDb {
         let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
         if set.is_empty() {
             let all = (0..model.fields.len()).collect();
-            let select = Select { model, columns: all, filter, sort: None, limit: Some(1), offset: None, joins: vec![] };
+            let select = Select {
+                model,
+                columns: all,
+                filter,
+                sort: None,
+                limit: Some(1),
+                offset: None,
+                joins: vec![],
+                relations: self.relations(),
+            };
             let found = self.backend.select(select).await?.into_iter().next();
             return found.map(|r| self.full_row(model, r.values)).transpose();
         }
-        let written = self.backend.update(Update { model, filter, set, one: true, returning: true }).await?;
+        let update = Update { model, filter, set, one: true, returning: true, relations: self.relations() };
+        let written = self.backend.update(update).await?;
         written.row.map(|r| self.full_row(model, r)).transpose()
     }
 
@@ -533,9 +397,10 @@ impl Adapter for AuthDb {
         let set = self.set_list(model, data)?;
         let Some(filter) = self.filter(model, filter)? else { return Ok(0) };
         if set.is_empty() {
-            return self.backend.count(model, filter).await;
+            return self.backend.count(Count { model, filter, relations: self.relations() }).await;
         }
-        Ok(self.backend.update(Update { model, filter, set, one: false, returning: false }).await?.count)
+        let update = Update { model, filter, set, one: false, returning: false, relations: self.relations() };
+        Ok(self.backend.update(update).await?.count)
     }
 
     async fn delete(&self, model: &str, filter: &[Where]) -> Result<()> {
@@ -544,7 +409,8 @@ impl Adapter for AuthDb {
             return Ok(());
         }
         if let Some(filter) = self.filter(model, filter)? {
-            self.backend.delete(Delete { model, filter, one: false, returning: false }).await?;
+            let delete = Delete { model, filter, one: false, returning: false, relations: self.relations() };
+            self.backend.delete(delete).await?;
         }
         Ok(())
     }
@@ -552,7 +418,8 @@ impl Adapter for AuthDb {
     async fn delete_many(&self, model: &str, filter: &[Where]) -> Result<u64> {
         let model = self.model(model)?;
         let Some(filter) = self.filter(model, filter)? else { return Ok(0) };
-        Ok(self.backend.delete(Delete { model, filter, one: false, returning: false }).await?.count)
+        let delete = Delete { model, filter, one: false, returning: false, relations: self.relations() };
+        Ok(self.backend.delete(delete).await?.count)
     }
 
     async fn consume_one(&self, model: &str, filter: &[Where]) -> Result<Option<Row>> {
@@ -561,7 +428,8 @@ impl Adapter for AuthDb {
             return Ok(None);
         }
         let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
-        let written = self.backend.delete(Delete { model, filter, one: true, returning: true }).await?;
+        let delete = Delete { model, filter, one: true, returning: true, relations: self.relations() };
+        let written = self.backend.delete(delete).await?;
         written.row.map(|r| self.full_row(model, r)).transpose()
     }
 
@@ -587,7 +455,8 @@ impl Adapter for AuthDb {
             return Ok(None);
         }
         let Some(filter) = self.filter(model, filter)? else { return Ok(None) };
-        let written = self.backend.update(Update { model, filter, set, one: true, returning: true }).await?;
+        let update = Update { model, filter, set, one: true, returning: true, relations: self.relations() };
+        let written = self.backend.update(update).await?;
         written.row.map(|r| self.full_row(model, r)).transpose()
     }
 
@@ -608,7 +477,7 @@ impl Adapter for AuthDb {
         match f(Arc::new(inner)).await {
             Ok(()) => {
                 tx.commit().await?;
-                let jobs = std::mem::take(&mut *deferred.lock().map_err(|_| Error::Transaction("poisoned".into()))?);
+                let jobs = std::mem::take(&mut *deferred.lock().map_err(|_| Error::transaction("poisoned"))?);
                 for job in jobs {
                     job().await?;
                 }

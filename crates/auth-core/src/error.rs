@@ -5,6 +5,9 @@ use std::fmt;
 /// Result alias used across the workspace.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A driver's error, kept as the [`std::error::Error::source`] of an [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Everything that can go wrong between a caller and the database.
 ///
 /// Validation errors (`Unknown*`, `WrongType`, `MissingField`, `InvalidSchema`, `InvalidQuery`)
@@ -77,11 +80,23 @@ pub enum Error {
         model: String,
     },
     /// The database could not be reached, the connection was lost, or the pool timed out.
-    #[error("connection error: {0}")]
-    Connection(String),
+    #[error("connection error: {message}")]
+    Connection {
+        /// What happened.
+        message: String,
+        /// The driver's error, when one caused it.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// A transaction could not be begun, committed, or was used after it finished.
-    #[error("transaction error: {0}")]
-    Transaction(String),
+    #[error("transaction error: {message}")]
+    Transaction {
+        /// What happened.
+        message: String,
+        /// The driver's error, when one caused it.
+        #[source]
+        source: Option<BoxError>,
+    },
     /// The backend cannot do what was asked (a capability it does not have).
     #[error("unsupported by this backend: {0}")]
     Unsupported(String),
@@ -104,7 +119,7 @@ pub enum Error {
         message: String,
         /// The driver's error.
         #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Option<BoxError>,
     },
 }
 
@@ -124,6 +139,26 @@ impl Error {
     /// A backend error with only a message.
     pub fn backend_msg(message: impl fmt::Display) -> Self {
         Error::Backend { message: message.to_string(), source: None }
+    }
+
+    /// A connection error without a driver error behind it (a bad URL, a pool that is closed).
+    pub fn connection(message: impl fmt::Display) -> Self {
+        Error::Connection { message: message.to_string(), source: None }
+    }
+
+    /// A connection error caused by `source` (the driver's or the pool's error).
+    pub fn connection_from(message: impl fmt::Display, source: impl Into<BoxError>) -> Self {
+        Error::Connection { message: message.to_string(), source: Some(source.into()) }
+    }
+
+    /// A transaction error without a driver error behind it (used after it finished, ...).
+    pub fn transaction(message: impl fmt::Display) -> Self {
+        Error::Transaction { message: message.to_string(), source: None }
+    }
+
+    /// A transaction error caused by `source` (the driver's error).
+    pub fn transaction_from(message: impl fmt::Display, source: impl Into<BoxError>) -> Self {
+        Error::Transaction { message: message.to_string(), source: Some(source.into()) }
     }
 
     /// A query error on `model`.

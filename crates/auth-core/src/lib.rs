@@ -7,7 +7,10 @@
 //!   database [`Hooks`] and [`SecondaryStorage`] as Better Auth has them.
 //! - [`Backend`]: the thin physical trait each adapter crate implements; [`AuthDb`] turns any
 //!   backend into an [`Adapter`] (ids, defaults, coercion, where normalisation, joins).
-//! - [`sql`]: the statement builder and DDL shared by the SQL adapters.
+//! - [`relations`]: what backends without foreign keys (MongoDB) need of the schema, handed over
+//!   in every operation.
+//! - [`sql`]: the statement builder, DDL, flows and error classification shared by the SQL
+//!   adapters.
 //!
 //! ```
 //! use auth_core::{Query, Where};
@@ -24,6 +27,7 @@ pub mod hooks;
 pub mod id;
 pub mod models;
 pub mod query;
+pub mod relations;
 pub mod schema;
 pub mod secondary;
 pub mod sql;
@@ -33,7 +37,7 @@ pub mod value;
 pub use adapter::{Adapter, AdapterExt, Deferred, TxFn};
 pub use backend::{Backend, Capabilities, Record, Transaction};
 pub use db::AuthDb;
-pub use error::{Error, Result};
+pub use error::{BoxError, Error, Result};
 pub use hooks::{Before, HookModel, Hooks};
 pub use id::{IdGenerator, IdKind, IdStrategy};
 pub use models::{Account, FromRow, NewAccount, NewSession, NewUser, Session, User, Verification};

@@ -1,8 +1,11 @@
-//! What callers ask for: where clauses, sorting, paging, joins.
+//! The caller layer: what callers ask for — where clauses, sorting, paging, joins — by logical
+//! model and field names. `auth-core` turns it into the backend layer's operations
+//! ([`crate::backend`]).
 
 use crate::value::Value;
 
-/// A comparison operator of the where language.
+/// A comparison operator of the where language (caller layer; normalised into a
+/// [`crate::backend::Op`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operator {
     /// Equal (`eq null` is IS NULL).
@@ -50,7 +53,7 @@ pub enum Mode {
     Insensitive,
 }
 
-/// One condition on a field.
+/// One condition on a field (caller layer; normalised into a [`crate::backend::Cond`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Where {
     /// Logical field name.
@@ -112,7 +115,8 @@ pub enum Direction {
     Desc,
 }
 
-/// A join to a related model, found through the schema's references.
+/// A join to a related model, found through the schema's references (caller layer; planned into
+/// a [`crate::backend::JoinOne`] or a second read).
 ///
 /// Backward (`session` → `user`, through `session.userId`) and unique forward joins give one row
 /// or null; forward joins through a non-unique reference (`user` → `session`) give a list, at most
@@ -146,7 +150,8 @@ impl Join {
     }
 }
 
-/// A read: where, select, sort, paging and joins. `find_one` ignores `limit` and `offset`.
+/// A read: where, select, sort, paging and joins (caller layer; planned into a
+/// [`crate::backend::Select`]). `find_one` ignores `limit` and `offset`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Query {
     /// Conditions (all rows when empty).

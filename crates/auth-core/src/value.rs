@@ -8,7 +8,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 
-/// A row: field name → value. Logical field names, never column names.
+/// A row: field name → value (caller layer: logical field names, never column names, values as
+/// callers see them; a backend reads positional [`crate::Record`]s).
 pub type Row = BTreeMap<String, Value>;
 
 /// One dynamic value.

@@ -2,17 +2,16 @@
 //! `AsyncMysqlConnection`, run without blocking threads.
 
 use async_trait::async_trait;
-use diesel::result::{ConnectionError, QueryResult};
+use diesel::result::ConnectionError;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AnsiTransactionManager, AsyncConnection, AsyncMysqlConnection, AsyncPgConnection};
 use diesel_async::{SimpleAsyncConnection, TransactionManager};
 
-use auth_core::Error;
-use auth_core::sql::{Dialect, Stmt};
+use auth_core::sql::{self, DbError, Dialect, Rows, Stmt};
+use auth_core::{Error, FieldType};
 
-use crate::conn::{Exec, Rows};
-use crate::convert::{DynRow, pool_err};
+use crate::convert::{DynRow, failure, pool_err};
 use crate::query::DynQuery;
 
 /// A deadpool pool of diesel-async PostgreSQL connections.
@@ -38,63 +37,41 @@ pub fn async_mysql_manager(url: impl Into<String>) -> AsyncDieselConnectionManag
     AsyncDieselConnectionManager::new_with_config(url, config)
 }
 
-macro_rules! async_exec {
-    ($conn:ty, $dialect:expr, $query:path) => {
+/// A pooled diesel-async connection (a deadpool `Object`) as the shared flows drive it.
+pub(crate) struct AsyncConn<O>(O);
+
+macro_rules! async_connection {
+    ($conn:ty, $query:path) => {
         #[async_trait]
-        impl Exec for $conn {
-            fn dialect(&self) -> Dialect {
-                $dialect
-            }
-            async fn query(&mut self, stmt: Stmt) -> QueryResult<Rows> {
-                let rows: Vec<DynRow> = diesel_async::RunQueryDsl::load($query(stmt)?, self).await?;
+        impl sql::Connection for AsyncConn<Object<$conn>> {
+            async fn query(&mut self, stmt: Stmt, _types: &[FieldType]) -> Result<Rows, DbError> {
+                let query = $query(stmt).map_err(failure)?;
+                let rows: Vec<DynRow> = diesel_async::RunQueryDsl::load(query, &mut *self.0).await.map_err(failure)?;
                 Ok(rows.into_iter().map(|r| r.0).collect())
             }
-            async fn execute(&mut self, stmt: Stmt) -> QueryResult<usize> {
-                diesel_async::RunQueryDsl::execute($query(stmt)?, self).await
+            async fn execute(&mut self, stmt: Stmt) -> Result<u64, DbError> {
+                let query = $query(stmt).map_err(failure)?;
+                let n = diesel_async::RunQueryDsl::execute(query, &mut *self.0).await.map_err(failure)?;
+                Ok(n as u64)
             }
-            async fn batch(&mut self, sql: String) -> QueryResult<()> {
-                self.batch_execute(&sql).await
+            async fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+                self.0.batch_execute(sql).await.map_err(failure)
             }
-            async fn begin(&mut self) -> QueryResult<()> {
-                AnsiTransactionManager::begin_transaction(self).await
+            async fn begin(&mut self) -> Result<(), DbError> {
+                AnsiTransactionManager::begin_transaction(&mut *self.0).await.map_err(failure)
             }
-            async fn commit(&mut self) -> QueryResult<()> {
-                AnsiTransactionManager::commit_transaction(self).await
+            async fn commit(&mut self) -> Result<(), DbError> {
+                AnsiTransactionManager::commit_transaction(&mut *self.0).await.map_err(failure)
             }
-            async fn rollback(&mut self) -> QueryResult<()> {
-                AnsiTransactionManager::rollback_transaction(self).await
-            }
-        }
-
-        #[async_trait]
-        impl Exec for Object<$conn> {
-            fn dialect(&self) -> Dialect {
-                $dialect
-            }
-            async fn query(&mut self, stmt: Stmt) -> QueryResult<Rows> {
-                Exec::query(&mut **self, stmt).await
-            }
-            async fn execute(&mut self, stmt: Stmt) -> QueryResult<usize> {
-                Exec::execute(&mut **self, stmt).await
-            }
-            async fn batch(&mut self, sql: String) -> QueryResult<()> {
-                Exec::batch(&mut **self, sql).await
-            }
-            async fn begin(&mut self) -> QueryResult<()> {
-                Exec::begin(&mut **self).await
-            }
-            async fn commit(&mut self) -> QueryResult<()> {
-                Exec::commit(&mut **self).await
-            }
-            async fn rollback(&mut self) -> QueryResult<()> {
-                Exec::rollback(&mut **self).await
+            async fn rollback(&mut self) -> Result<(), DbError> {
+                AnsiTransactionManager::rollback_transaction(&mut *self.0).await.map_err(failure)
             }
         }
     };
 }
 
-async_exec!(AsyncPgConnection, Dialect::Postgres, DynQuery::pg);
-async_exec!(AsyncMysqlConnection, Dialect::Mysql, DynQuery::mysql);
+async_connection!(AsyncPgConnection, DynQuery::pg);
+async_connection!(AsyncMysqlConnection, DynQuery::mysql);
 
 /// A diesel-async pool of one of the two backends.
 #[derive(Clone)]
@@ -112,10 +89,10 @@ impl AsyncPools {
     }
 
     /// Checks a connection out (waits as long as the pool's `wait` timeout allows).
-    pub(crate) async fn get(&self) -> Result<Box<dyn Exec>, Error> {
+    pub(crate) async fn get(&self) -> Result<Box<dyn sql::Connection>, Error> {
         Ok(match self {
-            AsyncPools::Pg(p) => Box::new(p.get().await.map_err(pool_err)?),
-            AsyncPools::Mysql(p) => Box::new(p.get().await.map_err(pool_err)?),
+            AsyncPools::Pg(p) => Box::new(AsyncConn(p.get().await.map_err(pool_err)?)),
+            AsyncPools::Mysql(p) => Box::new(AsyncConn(p.get().await.map_err(pool_err)?)),
         })
     }
 }

@@ -1,20 +1,16 @@
-//! [`DieselBackend`]: the [`Backend`] and [`Transaction`] on diesel connections.
+//! [`DieselBackend`]: the [`SqlBackend`] on diesel connections (and so the
+//! [`auth_core::Backend`]). The flows come from `auth_core::sql`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
-use diesel::result::QueryResult;
 
-use auth_core::backend::{Delete, Filter, Insert, Select, Update, Written};
-use auth_core::schema::diff::Difference;
-use auth_core::schema::live::LiveSchema;
-use auth_core::sql::{self, Dialect, Stmt};
-use auth_core::{Backend, Capabilities, Error, Field, Model, Record, Result, Schema, Transaction, Value};
+use auth_core::sql::{self, DbError, Dialect, Job, Rows, SqlBackend, Stmt};
+use auth_core::{Error, FieldType, Result};
 
-use crate::conn::{BoxFut, Exec, Rows, SqlConn, SyncExec, ready};
-use crate::convert::map_err;
-use crate::flows::{self, first_row, read_by_id};
+use crate::conn::{SqlConn, SyncConn};
+use crate::convert::failure;
 use crate::pool::Pools;
 use crate::tx::{TxLevel, lock};
 
@@ -42,34 +38,12 @@ enum Runner {
 }
 
 fn worker_err(e: tokio::task::JoinError) -> Error {
-    Error::Connection(format!("database worker failed: {e}"))
+    Error::connection_from(format!("database worker failed: {e}"), e)
 }
 
-fn begin_err(e: diesel::result::Error) -> Error {
-    tx_err("BEGIN", e)
-}
-
-/// A failed BEGIN, COMMIT or ROLLBACK: [`Error::Connection`] when the connection is gone (the
-/// contract's "lost connections → `Error::Connection`"; for a COMMIT the outcome is then
-/// unknown), [`Error::Transaction`] otherwise.
-fn tx_err(what: &str, e: diesel::result::Error) -> Error {
-    let e = match e {
-        // MySQL: the COMMIT failed, and so did the rollback diesel tried after it.
-        diesel::result::Error::RollbackErrorOnCommit { commit_error, rollback_error } => {
-            return match map_err(None, *commit_error) {
-                Error::Connection(m) => Error::Connection(format!("{what} failed: {m}")),
-                commit => Error::Transaction(format!(
-                    "{what} failed: {commit} (and the rollback after it: {})",
-                    map_err(None, *rollback_error)
-                )),
-            };
-        }
-        e => e,
-    };
-    match map_err(None, e) {
-        Error::Connection(m) => Error::Connection(format!("{what} failed: {m}")),
-        other => Error::Transaction(format!("{what} failed: {other}")),
-    }
+/// A failed BEGIN, COMMIT or ROLLBACK.
+fn tx_err(d: Dialect, what: &'static str) -> impl Fn(diesel::result::Error) -> Error {
+    move |e| failure(e).into_transaction_error(d, what)
 }
 
 impl DieselBackend {
@@ -90,7 +64,7 @@ impl DieselBackend {
         })
         .await
         .map_err(worker_err)?
-        .map_err(begin_err)?;
+        .map_err(tx_err(dialect, "BEGIN"))?;
         Ok(DieselBackend { dialect, runner: Runner::Tx(Arc::new(TxLevel::new(conn, false))) })
     }
 
@@ -99,91 +73,128 @@ impl DieselBackend {
     /// the transaction is open, if the type differs, or if the connection was already taken.
     pub fn into_connection<C: 'static>(&self) -> Result<C> {
         let Runner::Tx(tx) = &self.runner else {
-            return Err(Error::Transaction("not a transaction on a connection".into()));
+            return Err(Error::transaction("not a transaction on a connection"));
         };
         let mut held = lock(&tx.held);
         if held.depth > 0 {
-            return Err(Error::Transaction("commit or roll back before taking the connection back".into()));
+            return Err(Error::transaction("commit or roll back before taking the connection back"));
         }
         match &held.conn {
             Some(c) if c.as_any().is::<C>() => {}
-            Some(_) => return Err(Error::Transaction("the connection is of another type".into())),
-            None => return Err(Error::Transaction("the connection was already taken".into())),
+            Some(_) => return Err(Error::transaction("the connection is of another type")),
+            None => return Err(Error::transaction("the connection was already taken")),
         }
-        let conn = held.conn.take().ok_or_else(|| Error::Transaction("the connection was already taken".into()))?;
+        let conn = held.conn.take().ok_or_else(|| Error::transaction("the connection was already taken"))?;
         conn.into_any()
             .downcast::<C>()
             .map(|b| *b)
-            .map_err(|_| Error::Transaction("the connection is of another type".into()))
+            .map_err(|_| Error::transaction("the connection is of another type"))
+    }
+}
+
+#[async_trait]
+impl SqlBackend for DieselBackend {
+    fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
-    /// Runs `f` on a connection: a pooled one or the transaction's; for sync connections on a
-    /// blocking thread.
-    async fn run<T, F>(&self, model: Option<&Model>, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut dyn Exec) -> BoxFut<'c, T> + Send + 'static,
-    {
-        let res: QueryResult<T> = match &self.runner {
+    /// Runs the job on a connection: a pooled one or the transaction's; for sync connections on
+    /// a blocking thread.
+    async fn run<T: Send + 'static, J: Job<T>>(&self, job: J) -> Result<Result<T, DbError>> {
+        match &self.runner {
             Runner::Pool(pools) => {
                 let pools = pools.clone();
                 tokio::task::spawn_blocking(move || {
                     let mut conn = pools.get()?;
-                    Ok::<_, Error>(ready(f(&mut SyncExec(&mut *conn))))
+                    Ok(sql::ready(job(&mut SyncConn(&mut *conn))))
                 })
                 .await
-                .map_err(worker_err)??
+                .map_err(worker_err)?
             }
             Runner::Tx(tx) => {
                 let (shared, level, done) = tx.handle()?;
                 tokio::task::spawn_blocking(move || {
                     let mut held = lock(&shared);
                     let conn = held.at(level, &done)?;
-                    Ok::<_, Error>(ready(f(&mut SyncExec(conn))))
+                    Ok(sql::ready(job(&mut SyncConn(conn))))
                 })
                 .await
-                .map_err(worker_err)??
+                .map_err(worker_err)?
             }
             #[cfg(feature = "async")]
             Runner::AsyncPool(pools) => {
                 let mut conn = pools.get().await?;
-                f(&mut *conn).await
+                Ok(job(&mut *conn).await)
             }
             #[cfg(feature = "async")]
             Runner::AsyncTx(tx) => {
                 let (shared, level, done) = tx.handle()?;
                 let mut held = shared.lock().await;
                 let conn = held.at(level, &done)?;
-                f(conn).await
+                Ok(job(conn).await)
+            }
+        }
+    }
+
+    /// On SQLite pools this crate built, a point read on the caller's task when a connection is
+    /// free and the database holds no lock against it ([`crate::PoolOptions::inline_reads`]).
+    fn read_now(&self, stmt: &Stmt, _types: &[FieldType]) -> Option<Result<Rows, DbError>> {
+        let Runner::Pool(pools) = &self.runner else { return None };
+        pools.read_inline(stmt).map(|rows| rows.map_err(failure))
+    }
+
+    async fn begin_transaction(&self) -> Result<Self> {
+        let begin = tx_err(self.dialect, "BEGIN");
+        let runner = match &self.runner {
+            Runner::Pool(pools) => {
+                let pools = pools.clone();
+                let conn = tokio::task::spawn_blocking(move || {
+                    let mut conn = pools.get()?;
+                    conn.begin().map_err(begin)?;
+                    Ok::<_, Error>(conn)
+                })
+                .await
+                .map_err(worker_err)??;
+                Runner::Tx(Arc::new(TxLevel::new(conn, true)))
+            }
+            // Inside a transaction: a savepoint on the same connection.
+            Runner::Tx(tx) => {
+                let (shared, level, done) = tx.handle()?;
+                let inner = tokio::task::spawn_blocking(move || {
+                    let mut held = lock(&shared);
+                    held.at(level, &done)?.begin().map_err(begin)?;
+                    held.depth += 1;
+                    let level = held.depth;
+                    drop(held);
+                    Ok::<_, Error>(TxLevel::nested(shared, level))
+                })
+                .await
+                .map_err(worker_err)??;
+                Runner::Tx(Arc::new(inner))
+            }
+            #[cfg(feature = "async")]
+            Runner::AsyncPool(pools) => {
+                let mut conn = pools.get().await?;
+                conn.begin().await.map_err(|e| e.into_transaction_error(self.dialect, "BEGIN"))?;
+                Runner::AsyncTx(Arc::new(crate::tx::AsyncTxLevel::new(conn, true)))
+            }
+            #[cfg(feature = "async")]
+            Runner::AsyncTx(tx) => {
+                let (shared, level, done) = tx.handle()?;
+                let mut held = shared.lock().await;
+                held.at(level, &done)?.begin().await.map_err(|e| e.into_transaction_error(self.dialect, "BEGIN"))?;
+                held.depth += 1;
+                let level = held.depth;
+                drop(held);
+                Runner::AsyncTx(Arc::new(crate::tx::AsyncTxLevel::nested(shared, level)))
             }
         };
-        res.map_err(|e| map_err(model, e))
-    }
-
-    async fn rows(&self, model: &Model, stmt: Stmt) -> Result<Rows> {
-        self.run(Some(model), move |c| Box::pin(flows::query(c, stmt))).await
-    }
-
-    async fn write(&self, model: &Model, stmt: Stmt, returning: bool) -> Result<Written> {
-        if returning {
-            let row = first_row(self.rows(model, stmt).await?);
-            return Ok(Written { count: row.is_some() as u64, row });
-        }
-        let count = self.run(Some(model), move |c| Box::pin(flows::execute(c, stmt))).await?;
-        Ok(Written { count, row: None })
-    }
-
-    async fn ddl(&self, statements: Vec<String>) -> Result<()> {
-        if statements.is_empty() {
-            return Ok(());
-        }
-        self.run(None, move |c| Box::pin(flows::ddl(c, statements))).await
+        Ok(DieselBackend { dialect: self.dialect, runner })
     }
 
     /// Commits or rolls back this level (rolling back any savepoint still open inside it).
-    async fn finish(&self, commit: bool) -> Result<()> {
-        let what = if commit { "COMMIT" } else { "ROLLBACK" };
-        let fail = move |e| tx_err(what, e);
+    async fn end_transaction(&self, commit: bool) -> Result<()> {
+        let (d, what) = (self.dialect, if commit { "COMMIT" } else { "ROLLBACK" });
         match &self.runner {
             Runner::Tx(tx) => {
                 let (shared, level, done) = tx.handle()?;
@@ -196,10 +207,10 @@ impl DieselBackend {
                     let res = match held.conn.as_mut() {
                         Some(conn) if commit => conn.commit(),
                         Some(conn) => conn.rollback(),
-                        None => return Err(Error::Transaction("the connection was taken".into())),
+                        None => return Err(Error::transaction("the connection was taken")),
                     };
                     held.ended();
-                    res.map_err(fail)
+                    res.map_err(tx_err(d, what))
                 })
                 .await
                 .map_err(worker_err)?
@@ -215,163 +226,12 @@ impl DieselBackend {
                 let res = match held.conn.as_mut() {
                     Some(conn) if commit => conn.commit().await,
                     Some(conn) => conn.rollback().await,
-                    None => return Err(Error::Transaction("the connection was taken".into())),
+                    None => return Err(Error::transaction("the connection was taken")),
                 };
                 held.ended();
-                res.map_err(fail)
+                res.map_err(|e| e.into_transaction_error(d, what))
             }
-            _ => Err(Error::Transaction("not in a transaction".into())),
+            _ => Err(Error::transaction("not in a transaction")),
         }
-    }
-}
-
-#[async_trait]
-impl Backend for DieselBackend {
-    fn capabilities(&self) -> Capabilities {
-        self.dialect.capabilities()
-    }
-
-    fn name(&self) -> &str {
-        self.dialect.name()
-    }
-
-    async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        self.ddl(sql::create_schema(self.dialect, schema)).await
-    }
-
-    async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
-        let d = self.dialect;
-        let stmt = sql::insert(d, &op);
-        if d.returning() {
-            let rows = self.rows(op.model, stmt).await?;
-            return first_row(rows).ok_or_else(|| Error::backend_msg("INSERT returned no row"));
-        }
-        // No RETURNING: insert, then read the row back by id on the same connection.
-        let given = op.values.iter().find(|(i, _)| *i == 0).map(|(_, v)| v.clone());
-        let read = read_by_id(d, op.model);
-        let row = self.run(Some(op.model), move |c| Box::pin(flows::insert_read_back(c, stmt, given, read))).await?;
-        row.ok_or_else(|| Error::backend_msg("the inserted row cannot be read back"))
-    }
-
-    async fn select(&self, op: Select<'_>) -> Result<Vec<Record>> {
-        let (stmt, layout) = sql::select(self.dialect, &op);
-        let inline = match &self.runner {
-            Runner::Pool(pools) if op.limit == Some(1) => pools.read_inline(&stmt),
-            _ => None,
-        };
-        let rows = match inline {
-            Some(rows) => rows.map_err(|e| map_err(Some(op.model), e))?,
-            None => self.rows(op.model, stmt).await?,
-        };
-        Ok(rows.into_iter().map(|r| layout.record(r)).collect())
-    }
-
-    async fn count(&self, model: &Model, filter: Filter) -> Result<u64> {
-        let stmt = sql::count(self.dialect, model, &filter);
-        let rows = self.rows(model, stmt).await?;
-        match rows.first().and_then(|r| r.first()) {
-            Some(Value::Int(n)) => Ok((*n).max(0) as u64),
-            _ => Err(Error::backend_msg("COUNT returned no number")),
-        }
-    }
-
-    async fn update(&self, op: Update<'_>) -> Result<Written> {
-        let d = self.dialect;
-        if !(op.one && d == Dialect::Mysql) {
-            let stmt = sql::update(d, &op);
-            return self.write(op.model, stmt, op.one && op.returning).await;
-        }
-        // No RETURNING: lock one matching row, change it by id, read it back; one transaction.
-        let lock_one = sql::lock_one(d, op.model, &op.filter);
-        let by_id = Update { model: op.model, filter: sql::by_id(Value::Null), set: op.set.clone(), one: false, returning: false };
-        let change = sql::update(d, &by_id);
-        let read = op.returning.then(|| read_by_id(d, op.model));
-        self.run(Some(op.model), move |c| Box::pin(flows::update_locked(c, lock_one, change, read))).await
-    }
-
-    async fn delete(&self, op: Delete<'_>) -> Result<Written> {
-        let d = self.dialect;
-        if !(op.one && d == Dialect::Mysql) {
-            let stmt = sql::delete(d, &op);
-            return self.write(op.model, stmt, op.one && op.returning).await;
-        }
-        // No RETURNING: lock one matching row (all fields: the row to return), delete it by id.
-        let lock_one = sql::lock_one(d, op.model, &op.filter);
-        let by_id = Delete { model: op.model, filter: sql::by_id(Value::Null), one: false, returning: false };
-        let remove = sql::delete(d, &by_id);
-        let returning = op.returning;
-        self.run(Some(op.model), move |c| Box::pin(flows::delete_locked(c, lock_one, remove, returning))).await
-    }
-
-    async fn begin(&self) -> Result<Box<dyn Transaction>> {
-        let runner = match &self.runner {
-            Runner::Pool(pools) => {
-                let pools = pools.clone();
-                let conn = tokio::task::spawn_blocking(move || {
-                    let mut conn = pools.get()?;
-                    conn.begin().map_err(begin_err)?;
-                    Ok::<_, Error>(conn)
-                })
-                .await
-                .map_err(worker_err)??;
-                Runner::Tx(Arc::new(TxLevel::new(conn, true)))
-            }
-            // Inside a transaction: a savepoint on the same connection.
-            Runner::Tx(tx) => {
-                let (shared, level, done) = tx.handle()?;
-                let inner = tokio::task::spawn_blocking(move || {
-                    let mut held = lock(&shared);
-                    held.at(level, &done)?.begin().map_err(begin_err)?;
-                    held.depth += 1;
-                    let level = held.depth;
-                    drop(held);
-                    Ok::<_, Error>(TxLevel::nested(shared, level))
-                })
-                .await
-                .map_err(worker_err)??;
-                Runner::Tx(Arc::new(inner))
-            }
-            #[cfg(feature = "async")]
-            Runner::AsyncPool(pools) => {
-                let mut conn = pools.get().await?;
-                conn.begin().await.map_err(begin_err)?;
-                Runner::AsyncTx(Arc::new(crate::tx::AsyncTxLevel::new(conn, true)))
-            }
-            #[cfg(feature = "async")]
-            Runner::AsyncTx(tx) => {
-                let (shared, level, done) = tx.handle()?;
-                let mut held = shared.lock().await;
-                held.at(level, &done)?.begin().await.map_err(begin_err)?;
-                held.depth += 1;
-                let level = held.depth;
-                drop(held);
-                Runner::AsyncTx(Arc::new(crate::tx::AsyncTxLevel::nested(shared, level)))
-            }
-        };
-        Ok(Box::new(DieselBackend { dialect: self.dialect, runner }))
-    }
-
-    async fn describe(&self, schema: &Schema) -> Result<LiveSchema> {
-        let tables: Vec<String> = schema.models().iter().map(|m| m.table.clone()).collect();
-        self.run(None, move |c| Box::pin(crate::describe::describe(c, tables))).await
-    }
-
-    fn accepts(&self, field: &Field, live_type: &str) -> bool {
-        self.dialect.accepts(field, live_type)
-    }
-
-    async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {
-        self.ddl(sql::migration(self.dialect, schema, differences)).await
-    }
-}
-
-#[async_trait]
-impl Transaction for DieselBackend {
-    async fn commit(&self) -> Result<()> {
-        self.finish(true).await
-    }
-
-    async fn rollback(&self) -> Result<()> {
-        self.finish(false).await
     }
 }

@@ -1,10 +1,8 @@
-//! One object-safe view of the three diesel connection types: run a statement of the shared
-//! builder, and open, commit or roll back a (nested) transaction.
+//! One object-safe view of the three sync diesel connection types ([`SqlConn`]: run a statement
+//! of the shared builder, open, commit or roll back a (nested) transaction), and the
+//! [`sql::Connection`] the shared flows drive on it.
 
 use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
 
@@ -16,14 +14,11 @@ use diesel::result::{Error as DieselError, QueryResult};
 use diesel::sqlite::SqliteConnection;
 use diesel::RunQueryDsl;
 
-use auth_core::Value;
-use auth_core::sql::{Dialect, Stmt};
+use auth_core::FieldType;
+use auth_core::sql::{self, DbError, Dialect, Rows, Stmt};
 
-use crate::convert::DynRow;
+use crate::convert::{DynRow, failure};
 use crate::query::DynQuery;
-
-/// Rows of dynamic values, columns in statement order.
-pub(crate) type Rows = Vec<Vec<Value>>;
 
 /// A diesel connection of any backend, as the adapter uses it.
 pub trait SqlConn: Send + 'static {
@@ -132,78 +127,28 @@ sql_conn!(SqliteConnection, Dialect::Sqlite, DynQuery::sqlite, |c| {
     }
 });
 
-/// A boxed, sendable future of a query result.
-pub(crate) type BoxFut<'c, T> = Pin<Box<dyn Future<Output = QueryResult<T>> + Send + 'c>>;
-
-/// The statements the adapter runs, as async calls: one adapter operation (several statements
-/// on MySQL) is written once over `Exec`, for sync connections (polled on a blocking thread,
-/// see [`ready`]) and, with the `async` feature, for diesel-async connections.
-#[async_trait]
-pub trait Exec: Send {
-    /// The SQL dialect of the connection.
-    fn dialect(&self) -> Dialect;
-    /// Runs a statement and reads every row.
-    async fn query(&mut self, stmt: Stmt) -> QueryResult<Rows>;
-    /// Runs a statement and returns the number of rows it matched.
-    async fn execute(&mut self, stmt: Stmt) -> QueryResult<usize>;
-    /// Runs SQL without parameters.
-    async fn batch(&mut self, sql: String) -> QueryResult<()>;
-    /// Begins a transaction, or a savepoint inside one.
-    async fn begin(&mut self) -> QueryResult<()>;
-    /// Commits the innermost transaction (or releases the savepoint).
-    async fn commit(&mut self) -> QueryResult<()>;
-    /// Rolls back the innermost transaction (or savepoint).
-    async fn rollback(&mut self) -> QueryResult<()>;
-}
-
-/// A sync connection seen as [`Exec`]: every call completes before it returns.
-pub(crate) struct SyncExec<'a>(pub(crate) &'a mut dyn SqlConn);
+/// A sync connection as the shared flows drive it: every call completes before it returns
+/// (run with [`auth_core::sql::ready`] on the blocking thread that holds the connection).
+pub(crate) struct SyncConn<'a>(pub(crate) &'a mut dyn SqlConn);
 
 #[async_trait]
-impl Exec for SyncExec<'_> {
-    fn dialect(&self) -> Dialect {
-        self.0.dialect()
+impl sql::Connection for SyncConn<'_> {
+    async fn query(&mut self, stmt: Stmt, _types: &[FieldType]) -> Result<Rows, DbError> {
+        self.0.query(stmt).map_err(failure)
     }
-    async fn query(&mut self, stmt: Stmt) -> QueryResult<Rows> {
-        self.0.query(stmt)
+    async fn execute(&mut self, stmt: Stmt) -> Result<u64, DbError> {
+        self.0.execute(stmt).map(|n| n as u64).map_err(failure)
     }
-    async fn execute(&mut self, stmt: Stmt) -> QueryResult<usize> {
-        self.0.execute(stmt)
+    async fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.0.batch(sql).map_err(failure)
     }
-    async fn batch(&mut self, sql: String) -> QueryResult<()> {
-        self.0.batch(&sql)
+    async fn begin(&mut self) -> Result<(), DbError> {
+        self.0.begin().map_err(failure)
     }
-    async fn begin(&mut self) -> QueryResult<()> {
-        self.0.begin()
+    async fn commit(&mut self) -> Result<(), DbError> {
+        self.0.commit().map_err(failure)
     }
-    async fn commit(&mut self) -> QueryResult<()> {
-        self.0.commit()
-    }
-    async fn rollback(&mut self) -> QueryResult<()> {
-        self.0.rollback()
-    }
-}
-
-/// Runs a future over a [`SyncExec`] to completion: it never waits, so one poll finishes it
-/// (called on a blocking thread; no runtime needed).
-pub(crate) fn ready<T>(fut: BoxFut<'_, T>) -> QueryResult<T> {
-    let mut fut = fut;
-    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => Err(DieselError::QueryBuilderError("a sync database call did not complete".into())),
-    }
-}
-
-/// Ends a transaction begun with [`Exec::begin`]: commit on success, roll back on error.
-pub(crate) async fn finish_tx<T>(c: &mut dyn Exec, r: QueryResult<T>) -> QueryResult<T> {
-    match r {
-        Ok(v) => {
-            c.commit().await?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = c.rollback().await;
-            Err(e)
-        }
+    async fn rollback(&mut self) -> Result<(), DbError> {
+        self.0.rollback().map_err(failure)
     }
 }

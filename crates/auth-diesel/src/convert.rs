@@ -1,11 +1,11 @@
-//! Values to and from diesel: binding parameters, reading rows of dynamic shape, and diesel
-//! errors to typed errors.
+//! Values to and from diesel: binding parameters, reading rows of dynamic shape, and the facts
+//! of diesel's errors.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::mysql::{Mysql, MysqlType, MysqlValue};
 use diesel::pg::{Pg, PgTypeMetadata, PgValue};
-use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::row::{Field, NamedRow, Row};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{
@@ -14,7 +14,8 @@ use diesel::sql_types::{
 };
 use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
 
-use auth_core::{Error, Model, Value};
+use auth_core::sql::{DbError, Facts, Kind};
+use auth_core::{Error, Value};
 
 /// A row of one of the adapter's statements: every column, in order, decoded from the type the database
 /// reports for it (diesel's `QueryableByName`, by index rather than by name).
@@ -138,130 +139,41 @@ impl ToSql<Unspecified, Pg> for Null {
     }
 }
 
-/// The logical field stored in `column` of `model`.
-fn field_of(model: Option<&Model>, column: &str) -> Option<String> {
-    let column = column.trim_matches(|c| c == '"' || c == '`');
-    model.and_then(|m| m.fields.iter().find(|f| f.column.eq_ignore_ascii_case(column))).map(|f| f.name.clone())
+/// The facts of a diesel error: its error kind and what the database reports (message,
+/// constraint, column, PostgreSQL's detail).
+pub(crate) fn failure(e: DieselError) -> DbError {
+    DbError::new(facts(&e), e)
 }
 
-/// The field behind a unique violation, from what each database says.
-fn unique_field(model: Option<&Model>, info: &dyn DatabaseErrorInformation) -> Option<String> {
-    let msg = info.message();
-    // PostgreSQL: "Key (email)=(x) already exists."
-    if let Some(details) = info.details()
-        && let Some(rest) = details.strip_prefix("Key (")
-        && let Some(col) = rest.split(")=").next()
-        && let Some(f) = field_of(model, col)
-    {
-        return Some(f);
-    }
-    // SQLite: "UNIQUE constraint failed: user.email".
-    if let Some(cols) = msg.strip_prefix("UNIQUE constraint failed: ") {
-        let first = cols.split(", ").next().unwrap_or(cols);
-        return field_of(model, first.rsplit('.').next().unwrap_or(first));
-    }
-    // MySQL: "Duplicate entry 'x' for key 'user_email_uidx'" (MySQL 8: 'user.user_email_uidx');
-    // PostgreSQL also names the constraint.
-    let key = info.constraint_name().map(str::to_string).or_else(|| {
-        let rest = msg.rsplit(" for key ").next()?;
-        let key = rest.trim().trim_matches('\'');
-        Some(key.rsplit('.').next().unwrap_or(key).to_string())
-    })?;
-    let m = model?;
-    if key == "PRIMARY" || key.ends_with("_pkey") {
-        return m.fields.first().map(|f| f.name.clone());
-    }
-    let index = m.indexes().into_iter().find(|i| i.name == key)?;
-    field_of(model, &index.column)
-}
-
-/// The field behind a NOT NULL violation.
-fn not_null_field(model: Option<&Model>, info: &dyn DatabaseErrorInformation) -> Option<String> {
-    if let Some(col) = info.column_name() {
-        return field_of(model, col);
-    }
-    let msg = info.message();
-    // SQLite: "NOT NULL constraint failed: user.name".
-    if let Some(tc) = msg.strip_prefix("NOT NULL constraint failed: ") {
-        return field_of(model, tc.rsplit('.').next().unwrap_or(tc));
-    }
-    // MySQL: "Column 'name' cannot be null" / "Field 'name' doesn't have a default value".
-    let quoted = msg.split('\'').nth(1)?;
-    field_of(model, quoted)
-}
-
-/// Whether `e` says the connection is gone.
-fn is_lost(e: &DieselError) -> bool {
+fn facts(e: &DieselError) -> Facts {
     match e {
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
-        DieselError::DatabaseError(_, info) => connection_lost(info.message()),
-        _ => false,
-    }
-}
-
-fn connection_lost(msg: &str) -> bool {
-    let m = msg.to_ascii_lowercase();
-    [
-        "server has gone away",
-        "lost connection",
-        "connection refused",
-        "server closed the connection",
-        "terminating connection",
-        "no connection to the server",
-        "can't connect",
-        "connection reset",
-        "broken pipe",
-    ]
-    .iter()
-    .any(|p| m.contains(p))
-}
-
-/// Maps a diesel error on `model` to the typed error.
-pub(crate) fn map_err(model: Option<&Model>, e: DieselError) -> Error {
-    let model_name = model.map_or_else(String::new, |m| m.name.clone());
-    // MySQL: a COMMIT that failed (and the rollback diesel tried after it) because the
-    // connection is gone is a lost connection too.
-    if let DieselError::RollbackErrorOnCommit { commit_error, .. } = &e
-        && is_lost(commit_error)
-    {
-        return Error::Connection(format!("the database connection was lost during COMMIT: {e}"));
-    }
-    match &e {
-        DieselError::DatabaseError(kind, info) => {
-            match kind {
-                DatabaseErrorKind::UniqueViolation => {
-                    return Error::UniqueViolation { model: model_name, field: unique_field(model, info.as_ref()) };
-                }
-                DatabaseErrorKind::ForeignKeyViolation => {
-                    return Error::ForeignKeyViolation { model: model_name, field: None };
-                }
-                DatabaseErrorKind::NotNullViolation => {
-                    if let Some(field) = not_null_field(model, info.as_ref()) {
-                        return Error::MissingField { model: model_name, field };
-                    }
-                }
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
-                    return Error::Connection(format!("the database connection was lost: {}", info.message()));
-                }
-                _ => {}
-            }
-            let msg = info.message();
-            if msg.contains("database is locked") || msg.contains("database table is locked") {
-                return Error::Connection(format!("SQLite database is locked: {msg}"));
-            }
-            if connection_lost(msg) {
-                return Error::Connection(format!("the database connection was lost: {msg}"));
-            }
+        DieselError::DatabaseError(kind, info) => Facts {
+            kind: match kind {
+                DatabaseErrorKind::UniqueViolation => Some(Kind::Unique),
+                DatabaseErrorKind::ForeignKeyViolation => Some(Kind::ForeignKey),
+                DatabaseErrorKind::NotNullViolation => Some(Kind::NotNull),
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => Some(Kind::Lost),
+                _ => None,
+            },
+            message: info.message().to_string(),
+            constraint: info.constraint_name().map(str::to_string),
+            column: info.column_name().map(str::to_string),
+            detail: info.details().map(str::to_string),
+            ..Facts::default()
+        },
+        // MySQL: the COMMIT failed, and so did the rollback diesel tried after it.
+        DieselError::RollbackErrorOnCommit { commit_error, rollback_error } => {
+            let commit = facts(commit_error);
+            Facts { message: format!("{} (and the rollback after it: {rollback_error})", commit.message), ..commit }
         }
         DieselError::BrokenTransactionManager | DieselError::AlreadyInTransaction | DieselError::NotInTransaction => {
-            return Error::Transaction(e.to_string());
+            Facts { kind: Some(Kind::Transaction), message: e.to_string(), ..Facts::default() }
         }
-        _ => {}
+        _ => Facts { message: e.to_string(), ..Facts::default() },
     }
-    Error::backend(e)
 }
 
 /// Maps an r2d2 error (pool timeout, failed connect) to [`Error::Connection`].
-pub(crate) fn pool_err(e: impl std::fmt::Display) -> Error {
-    Error::Connection(format!("cannot get a database connection from the pool: {e}"))
+pub(crate) fn pool_err(e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::connection_from(format!("cannot get a database connection from the pool: {e}"), e)
 }

@@ -37,8 +37,6 @@ mod async_pool;
 mod backend;
 mod conn;
 mod convert;
-mod describe;
-mod flows;
 mod pool;
 mod query;
 mod tx;

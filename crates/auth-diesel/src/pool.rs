@@ -10,7 +10,7 @@ use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 
 use auth_core::Error;
-use auth_core::sql::{Dialect, Stmt};
+use auth_core::sql::{Dialect, Rows, Stmt};
 
 use crate::conn::SqlConn;
 use diesel::result::QueryResult;
@@ -146,7 +146,7 @@ impl Pools {
     /// Runs `stmt` (a single-row read) on the calling thread if this is a SQLite pool that
     /// allows it and a connection is free now; `None`: use the blocking thread. SQLite's busy
     /// handler is off meanwhile, so the call never waits for a lock: `SQLITE_BUSY` gives `None`.
-    pub(crate) fn read_inline(&self, stmt: &Stmt) -> Option<QueryResult<crate::conn::Rows>> {
+    pub(crate) fn read_inline(&self, stmt: &Stmt) -> Option<QueryResult<Rows>> {
         let Pools::Sqlite(pool, Some(busy)) = self else { return None };
         let mut conn = pool.try_get()?;
         if let Err(e) = conn.batch_execute("PRAGMA busy_timeout = 0") {
@@ -175,7 +175,7 @@ pub(crate) enum Target {
 pub(crate) fn parse_url(url: &str) -> Result<Target, Error> {
     let url = url.trim();
     if url.is_empty() {
-        return Err(Error::Connection("empty database URL".into()));
+        return Err(Error::connection("empty database URL"));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(Target::Pg(url.to_string()));
@@ -196,7 +196,7 @@ pub(crate) fn parse_url(url: &str) -> Result<Target, Error> {
         return Ok(Target::Sqlite { path: rest.to_string(), memory: false });
     }
     if let Some((scheme, _)) = url.split_once("://") {
-        return Err(Error::Connection(format!("unsupported database URL scheme `{scheme}://`")));
+        return Err(Error::connection(format!("unsupported database URL scheme `{scheme}://`")));
     }
     Ok(Target::Sqlite { path: url.to_string(), memory: false })
 }

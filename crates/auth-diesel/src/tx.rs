@@ -32,9 +32,9 @@ impl<C: ?Sized> Held<C> {
     /// The connection, while `level` is open.
     pub(crate) fn at(&mut self, level: u32, done: &AtomicBool) -> Result<&mut C> {
         if done.load(Ordering::SeqCst) || self.depth < level {
-            return Err(Error::Transaction("the transaction has finished".into()));
+            return Err(Error::transaction("the transaction has finished"));
         }
-        self.conn.as_deref_mut().ok_or_else(|| Error::Transaction("the connection was taken".into()))
+        self.conn.as_deref_mut().ok_or_else(|| Error::transaction("the connection was taken"))
     }
 }
 
@@ -79,7 +79,7 @@ impl TxLevel {
     /// The shared state, unless this level has ended.
     pub(crate) fn handle(&self) -> Result<Handle<Mutex<Held<dyn SqlConn>>>> {
         if self.done.load(Ordering::SeqCst) {
-            return Err(Error::Transaction("the transaction has finished".into()));
+            return Err(Error::transaction("the transaction has finished"));
         }
         Ok((self.held.clone(), self.level, self.done.clone()))
     }
@@ -108,14 +108,14 @@ mod nonblocking {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    use auth_core::sql::Connection;
     use auth_core::{Error, Result};
 
     use super::{Handle, Held};
-    use crate::conn::Exec;
 
-    type Shared = tokio::sync::Mutex<Held<dyn Exec>>;
+    type Shared = tokio::sync::Mutex<Held<dyn Connection>>;
 
-    impl Held<dyn Exec> {
+    impl Held<dyn Connection> {
         /// Rolls back every open level deeper than `level`.
         pub(crate) async fn unwind_to(&mut self, level: u32) {
             while self.depth > level {
@@ -136,7 +136,7 @@ mod nonblocking {
     }
 
     impl AsyncTxLevel {
-        pub(crate) fn new(conn: Box<dyn Exec>, release: bool) -> Self {
+        pub(crate) fn new(conn: Box<dyn Connection>, release: bool) -> Self {
             let held = Arc::new(tokio::sync::Mutex::new(Held::new(conn, release)));
             AsyncTxLevel { held, level: 1, done: Arc::new(AtomicBool::new(false)) }
         }
@@ -147,7 +147,7 @@ mod nonblocking {
 
         pub(crate) fn handle(&self) -> Result<Handle<Shared>> {
             if self.done.load(Ordering::SeqCst) {
-                return Err(Error::Transaction("the transaction has finished".into()));
+                return Err(Error::transaction("the transaction has finished"));
             }
             Ok((self.held.clone(), self.level, self.done.clone()))
         }

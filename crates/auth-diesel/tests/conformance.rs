@@ -117,7 +117,7 @@ impl Server {
 }
 
 fn setup_err(e: impl std::fmt::Display) -> Error {
-    Error::Connection(format!("test setup: {e}"))
+    Error::connection(format!("test setup: {e}"))
 }
 
 struct ServerFactory(Arc<Server>);

@@ -130,7 +130,7 @@ async fn mysql_collation() {
     let result = async {
         db.create_user(NewUser::new("Zoe", "zoe@example.com")).await?;
         let before = db.create_user(NewUser::new("Zoë", "zoë@example.com")).await.expect_err("collides");
-        let mut conn = diesel::Connection::establish(&fresh.url).map_err(|e| auth_core::Error::Connection(e.to_string()))?;
+        let mut conn = diesel::Connection::establish(&fresh.url).map_err(|e| auth_core::Error::connection_from(e.to_string(), e))?;
         let fix = "ALTER TABLE `user` MODIFY `email` varchar(255) NOT NULL COLLATE utf8mb4_bin; \
                    ALTER TABLE `session` MODIFY `token` varchar(255) NOT NULL COLLATE utf8mb4_bin;";
         diesel::MysqlConnection::batch_execute(&mut conn, fix).map_err(auth_core::Error::backend)?;

@@ -23,7 +23,7 @@ async fn main() -> auth_core::Result<()> {
 /// Connects to `url` and uses the database named in its path.
 pub async fn connect(url: &str) -> auth_core::Result<AuthDb> {
     // The driver's client is a pool; clones share it.
-    let client = Client::with_uri_str(url).await.map_err(|e| Error::Connection(e.to_string()))?;
+    let client = Client::with_uri_str(url).await.map_err(|e| Error::connection_from(e.to_string(), e))?;
     let database = client.default_database().map_or_else(|| "auth_quickstart".to_string(), |d| d.name().to_string());
     // Creates the missing collections and indexes.
     auth_mongo::from_client(client, &database, Schema::better_auth()).await

@@ -9,16 +9,16 @@ use mongodb::error::{ErrorKind, UNKNOWN_TRANSACTION_COMMIT_RESULT};
 use mongodb::{Client, ClientSession, Database};
 use tokio::sync::{Mutex, MutexGuard, OnceCell};
 
-use auth_core::backend::{Delete, Filter, Insert, Select, Set, Update, Written};
+use auth_core::backend::{Count, Delete, Insert, Select, Set, Update, Written};
 use auth_core::schema::diff::Difference;
 use auth_core::schema::live::LiveSchema;
 use auth_core::{Backend, Capabilities, Direction, Error, Model, Record, Result, Schema, Transaction, Value};
 
 use crate::cascade;
 use crate::convert::{from_bson, is_transient, is_transient_error, key, map_err, row, write_bson};
-use crate::exec::{Exec, FindSpec};
+use crate::driver::{Driver, FindSpec};
 use crate::filter;
-use crate::schema::{self, Registry};
+use crate::schema;
 
 /// What MongoDB stores natively: everything but numeric ids; ids are ObjectIds it makes.
 pub const CAPABILITIES: Capabilities = Capabilities {
@@ -42,7 +42,6 @@ const MAX_ATTEMPTS: u64 = 8;
 pub struct MongoBackend {
     client: Client,
     db: Database,
-    registry: Arc<Registry>,
     tx: Option<Arc<Mutex<Option<ClientSession>>>>,
     /// Whether the deployment runs transactions (a replica set, sharded cluster or load
     /// balancer), learned from `hello` on first need.
@@ -53,7 +52,6 @@ impl std::fmt::Debug for MongoBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MongoBackend")
             .field("database", &self.db.name())
-            .field("object_ids", &self.registry.object_ids())
             .field("in_transaction", &self.tx.is_some())
             .finish()
     }
@@ -64,7 +62,7 @@ type Guard<'a> = Option<MutexGuard<'a, Option<ClientSession>>>;
 /// The session of a locked transaction, or `None` outside transactions.
 fn session<'a>(guard: &'a mut Guard<'_>) -> Result<Option<&'a mut ClientSession>> {
     match guard {
-        Some(g) => g.as_mut().map(Some).ok_or_else(|| Error::Transaction("the transaction has finished".into())),
+        Some(g) => g.as_mut().map(Some).ok_or_else(|| Error::transaction("the transaction has finished")),
         None => Ok(None),
     }
 }
@@ -98,40 +96,17 @@ async fn commit_session(s: &mut ClientSession) -> mongodb::error::Result<()> {
 }
 
 impl MongoBackend {
-    /// Uses database `database` of a client the application already has.
-    ///
-    /// The backend assumes Better Auth's default schema with ObjectId ids until it learns the
-    /// real one from [`Backend::create_schema`] (which [`crate::from_client`] and
-    /// [`crate::connect`] call) or from [`MongoBackend::with_schema`].
+    /// Uses database `database` of a client the application already has. What it needs of the
+    /// schema (the id mode, references, delete rules) comes with every operation.
     pub fn new(client: Client, database: &str) -> Self {
         let db = client.database(database);
-        MongoBackend {
-            client,
-            db,
-            registry: Arc::new(Registry::new(&Schema::better_auth())),
-            tx: None,
-            transactions: Arc::new(OnceCell::new()),
-        }
+        MongoBackend { client, db, tx: None, transactions: Arc::new(OnceCell::new()) }
     }
 
     /// Connects to `uri` (`mongodb://…` or `mongodb+srv://…`) and uses database `database`.
     pub async fn connect(uri: &str, database: &str) -> Result<Self> {
         let client = Client::with_uri_str(uri).await.map_err(|e| map_err(None, e))?;
         Ok(Self::new(client, database))
-    }
-
-    /// Teaches the backend `schema`: the models whose references it checks and cascades, and
-    /// the id mode (ObjectIds for [`auth_core::IdStrategy::Native`], plain strings otherwise).
-    pub fn with_schema(self, schema: &Schema) -> Self {
-        self.registry.learn(schema);
-        self
-    }
-
-    /// Forces the id mode: `true` stores ids and references as ObjectIds, `false` as strings.
-    /// Normally it follows the schema's id strategy.
-    pub fn object_ids(self, on: bool) -> Self {
-        self.registry.set_object_ids(on);
-        self
     }
 
     /// The database in use.
@@ -172,17 +147,13 @@ impl MongoBackend {
         self.db.collection::<Document>(&model.table)
     }
 
-    fn compile(&self, model: &Model, filter: &Filter) -> Result<Option<Document>> {
-        filter::compile(model, filter, self.registry.object_ids())
-    }
-
     /// A cascading delete in a transaction of its own, retried on transient errors; without
     /// transaction support (a standalone server), best effort without one.
-    async fn delete_atomically(&self, model: &Model, filter: Document, one: bool, returning: bool) -> Result<Written> {
-        let (db, reg) = (&self.db, self.registry.as_ref());
+    async fn delete_atomically(&self, op: &Delete<'_>, filter: Document) -> Result<Written> {
+        let (db, relations, model, one, returning) = (&self.db, op.relations, op.model, op.one, op.returning);
         if !self.supports_transactions().await? {
-            let mut ex = Exec { sess: None };
-            return cascade::delete(&mut ex, db, reg, model, filter, one, returning).await;
+            let mut driver = Driver { sess: None };
+            return cascade::delete(&mut driver, db, relations, model, filter, one, returning).await;
         }
         let mut s = self.client.start_session().await.map_err(|e| map_err(None, e))?;
         let mut attempt = 0;
@@ -190,13 +161,13 @@ impl MongoBackend {
             attempt += 1;
             if let Err(e) = s.start_transaction().await {
                 if no_transactions(&e) {
-                    let mut ex = Exec { sess: None };
-                    return cascade::delete(&mut ex, db, reg, model, filter, one, returning).await;
+                    let mut driver = Driver { sess: None };
+                    return cascade::delete(&mut driver, db, relations, model, filter, one, returning).await;
                 }
                 return Err(map_err(Some(model), e));
             }
-            let mut ex = Exec { sess: Some(&mut s) };
-            match cascade::delete(&mut ex, db, reg, model, filter.clone(), one, returning).await {
+            let mut driver = Driver { sess: Some(&mut s) };
+            match cascade::delete(&mut driver, db, relations, model, filter.clone(), one, returning).await {
                 Ok(w) => match commit_session(&mut s).await {
                     Ok(()) => return Ok(w),
                     Err(e) if is_transient(&e) && attempt < MAX_ATTEMPTS => backoff(attempt).await,
@@ -215,17 +186,19 @@ impl MongoBackend {
 
     async fn finish(&self, commit: bool) -> Result<()> {
         let Some(m) = &self.tx else {
-            return Err(Error::Transaction("not in a transaction".into()));
+            return Err(Error::transaction("not in a transaction"));
         };
-        let mut s = m.lock().await.take().ok_or_else(|| Error::Transaction("the transaction has finished".into()))?;
+        let mut s = m.lock().await.take().ok_or_else(|| Error::transaction("the transaction has finished"))?;
         if commit {
             commit_session(&mut s).await.map_err(|e| match map_err(None, e) {
-                e @ (Error::UniqueViolation { .. } | Error::Connection(_)) => e,
-                e if is_transient_error(&e) => Error::Transaction(format!("commit failed, retry the transaction: {e}")),
-                e => Error::Transaction(format!("commit failed: {e}")),
+                e @ (Error::UniqueViolation { .. } | Error::Connection { .. }) => e,
+                e if is_transient_error(&e) => {
+                    Error::transaction_from(format!("commit failed, retry the transaction: {e}"), e)
+                }
+                e => Error::transaction_from(format!("commit failed: {e}"), e),
             })
         } else {
-            s.abort_transaction().await.map_err(|e| Error::Transaction(format!("abort failed: {e}")))
+            s.abort_transaction().await.map_err(|e| Error::transaction_from(format!("abort failed: {e}"), e))
         }
     }
 }
@@ -241,13 +214,12 @@ impl Backend for MongoBackend {
     }
 
     async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        self.registry.learn(schema);
         schema::create(&self.db, schema).await
     }
 
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
         let model = op.model;
-        let object_ids = self.registry.object_ids();
+        let object_ids = op.relations.native_ids();
         let mut doc = Document::new();
         let mut refs = Vec::new();
         for (idx, v) in &op.values {
@@ -266,15 +238,17 @@ impl Backend for MongoBackend {
             doc.insert("_id", if object_ids { Bson::ObjectId(id) } else { Bson::String(id.to_hex()) });
         }
         let mut guard = self.lock().await;
-        let mut ex = Exec { sess: session(&mut guard)? };
-        cascade::check_references(&mut ex, &self.db, &self.registry, model, &refs).await?;
-        ex.insert_one(&self.coll(model), &doc).await.map_err(|e| map_err(Some(model), e))?;
+        let mut driver = Driver { sess: session(&mut guard)? };
+        cascade::check_references(&mut driver, &self.db, op.relations, model, &refs).await?;
+        driver.insert_one(&self.coll(model), &doc).await.map_err(|e| map_err(Some(model), e))?;
         Ok(row(model, &doc))
     }
 
     async fn select(&self, op: Select<'_>) -> Result<Vec<Record>> {
         let model = op.model;
-        let Some(filter) = self.compile(model, &op.filter)? else { return Ok(Vec::new()) };
+        let Some(filter) = filter::compile(model, &op.filter, op.relations.native_ids())? else {
+            return Ok(Vec::new());
+        };
         if op.limit == Some(0) {
             return Ok(Vec::new());
         }
@@ -290,7 +264,7 @@ impl Backend for MongoBackend {
         let skip = op.offset.filter(|&o| o > 0);
         let coll = self.coll(model);
         let mut guard = self.lock().await;
-        let mut ex = Exec { sess: session(&mut guard)? };
+        let mut driver = Driver { sess: session(&mut guard)? };
         let err = |e| map_err(Some(model), e);
         let docs = if op.joins.is_empty() {
             let mut projection = doc! { "_id": 1 };
@@ -298,7 +272,7 @@ impl Backend for MongoBackend {
                 projection.insert(key(model, c), 1);
             }
             let spec = FindSpec { sort, skip, limit, projection: Some(projection) };
-            ex.find(&coll, filter, spec).await.map_err(err)?
+            driver.find(&coll, filter, spec).await.map_err(err)?
         } else {
             let mut pipeline = Vec::new();
             if !filter.is_empty() {
@@ -321,7 +295,7 @@ impl Backend for MongoBackend {
                     "as": format!("__join{i}"),
                 } });
             }
-            ex.aggregate(&coll, pipeline).await.map_err(err)?
+            driver.aggregate(&coll, pipeline).await.map_err(err)?
         };
         let records = docs
             .iter()
@@ -348,17 +322,18 @@ impl Backend for MongoBackend {
         Ok(records)
     }
 
-    async fn count(&self, model: &Model, filter: Filter) -> Result<u64> {
-        let Some(filter) = self.compile(model, &filter)? else { return Ok(0) };
+    async fn count(&self, op: Count<'_>) -> Result<u64> {
+        let model = op.model;
+        let Some(filter) = filter::compile(model, &op.filter, op.relations.native_ids())? else { return Ok(0) };
         let mut guard = self.lock().await;
-        let mut ex = Exec { sess: session(&mut guard)? };
-        ex.count(&self.coll(model), filter).await.map_err(|e| map_err(Some(model), e))
+        let mut driver = Driver { sess: session(&mut guard)? };
+        driver.count(&self.coll(model), filter).await.map_err(|e| map_err(Some(model), e))
     }
 
     async fn update(&self, op: Update<'_>) -> Result<Written> {
         let model = op.model;
-        let Some(filter) = self.compile(model, &op.filter)? else { return Ok(Written::default()) };
-        let object_ids = self.registry.object_ids();
+        let object_ids = op.relations.native_ids();
+        let Some(filter) = filter::compile(model, &op.filter, object_ids)? else { return Ok(Written::default()) };
         let (mut set, mut unset, mut inc) = (Document::new(), Document::new(), Document::new());
         let mut refs = Vec::new();
         for (idx, s) in &op.set {
@@ -389,45 +364,47 @@ impl Backend for MongoBackend {
         let coll = self.coll(model);
         let err = |e| map_err(Some(model), e);
         let mut guard = self.lock().await;
-        let mut ex = Exec { sess: session(&mut guard)? };
+        let mut driver = Driver { sess: session(&mut guard)? };
         if update.is_empty() {
             if op.one {
                 let spec = FindSpec { limit: Some(1), ..Default::default() };
-                let found = ex.find(&coll, filter, spec).await.map_err(err)?.into_iter().next();
+                let found = driver.find(&coll, filter, spec).await.map_err(err)?.into_iter().next();
                 return Ok(Written {
                     count: u64::from(found.is_some()),
                     row: found.filter(|_| op.returning).map(|d| row(model, &d)),
                 });
             }
-            return Ok(Written { count: ex.count(&coll, filter).await.map_err(err)?, row: None });
+            return Ok(Written { count: driver.count(&coll, filter).await.map_err(err)?, row: None });
         }
-        cascade::check_references(&mut ex, &self.db, &self.registry, model, &refs).await?;
+        cascade::check_references(&mut driver, &self.db, op.relations, model, &refs).await?;
         if op.one {
-            let found = ex.find_one_and_update(&coll, filter, update).await.map_err(err)?;
+            let found = driver.find_one_and_update(&coll, filter, update).await.map_err(err)?;
             return Ok(Written {
                 count: u64::from(found.is_some()),
                 row: found.filter(|_| op.returning).map(|d| row(model, &d)),
             });
         }
-        Ok(Written { count: ex.update_many(&coll, filter, update).await.map_err(err)?, row: None })
+        Ok(Written { count: driver.update_many(&coll, filter, update).await.map_err(err)?, row: None })
     }
 
     async fn delete(&self, op: Delete<'_>) -> Result<Written> {
         let model = op.model;
-        let Some(filter) = self.compile(model, &op.filter)? else { return Ok(Written::default()) };
+        let Some(filter) = filter::compile(model, &op.filter, op.relations.native_ids())? else {
+            return Ok(Written::default());
+        };
         let mut guard = self.lock().await;
         let sess = session(&mut guard)?;
-        if sess.is_none() && cascade::has_referrers(&self.registry, model) {
+        if sess.is_none() && !op.relations.referrers(model).is_empty() {
             drop(guard);
-            return self.delete_atomically(model, filter, op.one, op.returning).await;
+            return self.delete_atomically(&op, filter).await;
         }
-        let mut ex = Exec { sess };
-        cascade::delete(&mut ex, &self.db, &self.registry, model, filter, op.one, op.returning).await
+        let mut driver = Driver { sess };
+        cascade::delete(&mut driver, &self.db, op.relations, model, filter, op.one, op.returning).await
     }
 
     async fn begin(&self) -> Result<Box<dyn Transaction>> {
         if self.tx.is_some() {
-            return Err(Error::Transaction("already in a transaction".into()));
+            return Err(Error::transaction("already in a transaction"));
         }
         if !self.supports_transactions().await? {
             return Err(no_transactions_error());
@@ -437,7 +414,7 @@ impl Backend for MongoBackend {
             if no_transactions(&e) {
                 no_transactions_error()
             } else {
-                Error::Transaction(format!("cannot start a transaction: {e}"))
+                Error::transaction_from(format!("cannot start a transaction: {e}"), e)
             }
         })?;
         let mut tx = self.clone();
@@ -453,7 +430,6 @@ impl Backend for MongoBackend {
         if differences.is_empty() {
             return Ok(());
         }
-        self.registry.learn(schema);
         schema::create(&self.db, schema).await
     }
 }

@@ -14,11 +14,6 @@ pub(crate) fn key(model: &Model, idx: usize) -> &str {
     if idx == 0 { "_id" } else { model.fields[idx].column.as_str() }
 }
 
-/// The document key of the field called `name` (logical), if the model has it.
-pub(crate) fn key_of<'a>(model: &'a Model, name: &str) -> Option<&'a str> {
-    model.field_index(name).ok().map(|i| key(model, i))
-}
-
 /// Whether values of `field` are ObjectIds in this mode.
 fn is_object_id(field: &Field, object_ids: bool) -> bool {
     object_ids && field.holds_id()
@@ -196,8 +191,8 @@ pub(crate) fn map_err(model: Option<&Model>, e: mongodb::error::Error) -> Error 
         | ErrorKind::DnsResolve { .. }
         | ErrorKind::Authentication { .. }
         | ErrorKind::InvalidTlsConfig { .. }
-        | ErrorKind::Shutdown => Error::Connection(e.to_string()),
-        ErrorKind::Transaction { message, .. } => Error::Transaction(message.clone()),
+        | ErrorKind::Shutdown => Error::connection_from(e.to_string(), e),
+        ErrorKind::Transaction { message, .. } => Error::transaction_from(message.clone(), e),
         _ if is_transient(&e) => Error::Backend {
             message: format!("transient transaction error, the transaction can be retried: {e}"),
             source: Some(Box::new(e)),

@@ -25,7 +25,7 @@
 mod backend;
 mod cascade;
 mod convert;
-mod exec;
+mod driver;
 mod filter;
 mod schema;
 
@@ -37,8 +37,7 @@ use auth_core::{AuthDb, Result, Schema};
 /// Connects to `uri`, uses database `database`, creates the schema's missing collections and
 /// indexes, and returns the adapter.
 pub async fn connect(uri: &str, database: &str, schema: Schema) -> Result<AuthDb> {
-    let backend = MongoBackend::connect(uri, database).await?.with_schema(&schema);
-    let db = AuthDb::new(backend, schema)?;
+    let db = AuthDb::new(MongoBackend::connect(uri, database).await?, schema)?;
     db.create_schema().await?;
     Ok(db)
 }
@@ -46,8 +45,7 @@ pub async fn connect(uri: &str, database: &str, schema: Schema) -> Result<AuthDb
 /// Uses database `database` of a client the application already has, creates the schema's
 /// missing collections and indexes, and returns the adapter.
 pub async fn from_client(client: mongodb::Client, database: &str, schema: Schema) -> Result<AuthDb> {
-    let backend = MongoBackend::new(client, database).with_schema(&schema);
-    let db = AuthDb::new(backend, schema)?;
+    let db = AuthDb::new(MongoBackend::new(client, database), schema)?;
     db.create_schema().await?;
     Ok(db)
 }

@@ -1,9 +1,4 @@
-//! What the backend knows of the schema (models for references and cascades, the id mode), and
-//! collections and indexes: creating them and describing the live ones.
-
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
+//! Collections and indexes: creating them and describing the live ones.
 
 use futures::TryStreamExt;
 use mongodb::bson::{Document, doc};
@@ -11,85 +6,13 @@ use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
 
 use auth_core::schema::live::{LiveIndex, LiveSchema, LiveTable};
-use auth_core::{IdStrategy, Model, OnDelete, Result, Schema};
+use auth_core::{Result, Schema};
 
 use crate::convert::{code, map_err};
 
 /// Server error codes that mean "already there".
 const NAMESPACE_EXISTS: i32 = 48;
 const INDEX_OPTIONS_CONFLICT: i32 = 85;
-
-/// The models the backend has seen (by logical name) and whether ids are ObjectIds.
-pub(crate) struct Registry {
-    models: RwLock<BTreeMap<String, Model>>,
-    object_ids: AtomicBool,
-}
-
-/// A field of another model that references a model: what to do when the referenced row goes.
-pub(crate) struct Referrer {
-    /// The referencing model.
-    pub model: Model,
-    /// Index of the referencing field.
-    pub field: usize,
-    /// The referenced field (logical name) of the referenced model.
-    pub target_field: String,
-    /// The delete rule.
-    pub on_delete: OnDelete,
-}
-
-impl Registry {
-    /// A registry that knows `schema`.
-    pub fn new(schema: &Schema) -> Self {
-        let r = Registry { models: RwLock::new(BTreeMap::new()), object_ids: AtomicBool::new(true) };
-        r.learn(schema);
-        r
-    }
-
-    /// Learns `schema`'s models (replacing same-named ones) and id mode.
-    pub fn learn(&self, schema: &Schema) {
-        self.object_ids.store(matches!(schema.id_strategy(), IdStrategy::Native), Ordering::Relaxed);
-        let mut models = self.models.write().unwrap_or_else(|e| e.into_inner());
-        for m in schema.models() {
-            models.insert(m.name.clone(), m.clone());
-        }
-    }
-
-    /// `true`: ids and references are ObjectIds; `false`: plain strings.
-    pub fn object_ids(&self) -> bool {
-        self.object_ids.load(Ordering::Relaxed)
-    }
-
-    /// Sets the id mode explicitly.
-    pub fn set_object_ids(&self, on: bool) {
-        self.object_ids.store(on, Ordering::Relaxed);
-    }
-
-    /// The model called `name`, if known.
-    pub fn model(&self, name: &str) -> Option<Model> {
-        self.models.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
-    }
-
-    /// Every field of a known model that references model `name`.
-    pub fn referrers(&self, name: &str) -> Vec<Referrer> {
-        let models = self.models.read().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::new();
-        for m in models.values() {
-            for (i, f) in m.fields.iter().enumerate() {
-                if let Some(r) = &f.references
-                    && r.model == name
-                {
-                    out.push(Referrer {
-                        model: m.clone(),
-                        field: i,
-                        target_field: r.field.clone(),
-                        on_delete: r.on_delete,
-                    });
-                }
-            }
-        }
-        out
-    }
-}
 
 /// Creates every missing collection and index of `schema`: unique indexes named as Better Auth
 /// names them (`user_email_uidx`), sparse when the field is optional (absent values do not

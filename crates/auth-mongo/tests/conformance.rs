@@ -26,10 +26,10 @@ struct Mongo {
 }
 
 async fn client(url: &str, timeout: Duration) -> Result<Client> {
-    let mut opts = ClientOptions::parse(url).await.map_err(|e| Error::Connection(e.to_string()))?;
+    let mut opts = ClientOptions::parse(url).await.map_err(|e| Error::connection_from(e.to_string(), e))?;
     opts.server_selection_timeout = Some(timeout);
     opts.app_name = Some("auth-mongo-conformance".into());
-    Client::with_options(opts).map_err(|e| Error::Connection(e.to_string()))
+    Client::with_options(opts).map_err(|e| Error::connection_from(e.to_string(), e))
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -71,7 +71,7 @@ impl std::fmt::Debug for RedisStorage {
 /// [`Error::Connection`]; anything else (a server error) is [`Error::Backend`].
 fn error(e: RedisError) -> Error {
     if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_timeout() {
-        Error::Connection(format!("redis: {e}"))
+        Error::connection_from(format!("redis: {e}"), e)
     } else {
         Error::backend(e)
     }
@@ -89,7 +89,7 @@ impl RedisStorage {
     /// Connects to `url` (`redis://[:password@]host:port[/db]`, `rediss://` for TLS when the
     /// `redis` crate has a TLS feature) with [`default_config`] and the `better-auth:` prefix.
     pub async fn connect(url: &str) -> Result<Self> {
-        let client = redis::Client::open(url).map_err(|e| Error::Connection(format!("redis url: {e}")))?;
+        let client = redis::Client::open(url).map_err(|e| Error::connection_from(format!("redis url: {e}"), e))?;
         let conn = ConnectionManager::new_with_config(client, default_config()).await.map_err(error)?;
         Ok(Self::new(conn))
     }

@@ -199,13 +199,13 @@ async fn restart_in_the_middle(server: &mut PrivateServer) -> Result<()> {
     check(store.increment("counter", 600).await? == 1, "first count")?;
     server.crash();
     let during = store.get("kept").await;
-    check(matches!(during, Err(Error::Connection(_))), &format!("a lost server is a connection error: {during:?}"))?;
+    check(matches!(during, Err(Error::Connection { .. })), &format!("a lost server is a connection error: {during:?}"))?;
     server.resume().map_err(Error::backend_msg)?;
     let deadline = Instant::now() + Duration::from_secs(20);
     let value = loop {
         match store.get("kept").await {
             Ok(v) => break v,
-            Err(Error::Connection(_)) if Instant::now() < deadline => {
+            Err(Error::Connection { .. }) if Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(200)).await
             }
             Err(e) => return Err(e),
@@ -332,7 +332,7 @@ fn main() -> ExitCode {
         Arc::new(move || {
             let shared = shared.clone();
             Box::pin(async move {
-                let shared = shared.ok_or_else(|| Error::Connection("no Redis".into()))?;
+                let shared = shared.ok_or_else(|| Error::connection("no Redis"))?;
                 Ok(Arc::new(shared.store()) as Arc<dyn SecondaryStorage>)
             })
         })
@@ -360,10 +360,10 @@ fn main() -> ExitCode {
             runtime()
                 .block_on(async move {
                     let refused = RedisStorage::connect("redis://127.0.0.1:1").await;
-                    check(matches!(refused, Err(Error::Connection(_))), "a refused connection is Error::Connection")?;
+                    check(matches!(refused, Err(Error::Connection { .. })), "a refused connection is Error::Connection")?;
                     let bad = RedisStorage::connect("not a url").await;
-                    check(matches!(bad, Err(Error::Connection(_))), "a bad URL says so")?;
-                    let store = shared.map(|s| s.store()).ok_or_else(|| Error::Connection("no Redis".into()))?;
+                    check(matches!(bad, Err(Error::Connection { .. })), "a bad URL says so")?;
+                    let store = shared.map(|s| s.store()).ok_or_else(|| Error::connection("no Redis"))?;
                     store.set("text", "not a number", None).await?;
                     let wrong = store.increment("text", 10).await;
                     check(

@@ -1,9 +1,9 @@
-//! Values to and from rusqlite, and rusqlite errors to typed errors.
+//! Values to and from rusqlite, and the facts of rusqlite's errors.
 
-use rusqlite::ffi;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 
-use auth_core::{Error, Model, Value};
+use auth_core::Value;
+use auth_core::sql::{DbError, Facts};
 
 /// A bound parameter. `auth-core` has already encoded dates, booleans and JSON as SQLite stores
 /// them; what is left maps one to one.
@@ -28,37 +28,11 @@ pub(crate) fn from_sql(v: ValueRef<'_>) -> Value {
     }
 }
 
-/// Maps a rusqlite error on `model` to the typed error.
-pub(crate) fn map_err(model: Option<&Model>, e: rusqlite::Error) -> Error {
-    let model_name = model.map_or_else(String::new, |m| m.name.clone());
-    if let rusqlite::Error::SqliteFailure(code, msg) = &e {
-        let msg = msg.clone().unwrap_or_default();
-        // "UNIQUE constraint failed: user.email" → the field behind column `email`.
-        let field = msg.rsplit(": ").next().and_then(|cols| cols.split(", ").next()).and_then(|tc| {
-            let column = tc.rsplit('.').next()?;
-            model.and_then(|m| m.fields.iter().find(|f| f.column == column)).map(|f| f.name.clone())
-        });
-        match code.extended_code {
-            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                return Error::UniqueViolation { model: model_name, field };
-            }
-            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
-                return Error::ForeignKeyViolation { model: model_name, field: None };
-            }
-            ffi::SQLITE_CONSTRAINT_NOTNULL => {
-                return Error::MissingField { model: model_name, field: field.unwrap_or_default() };
-            }
-            _ => {}
-        }
-        match code.code {
-            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
-                return Error::Connection(format!("SQLite database is locked: {e}"));
-            }
-            rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::NotADatabase => {
-                return Error::Connection(format!("cannot open SQLite database: {e}"));
-            }
-            _ => {}
-        }
-    }
-    Error::backend(e)
+/// The facts of a rusqlite error: SQLite's extended result code and message.
+pub(crate) fn failure(e: rusqlite::Error) -> DbError {
+    let number = match &e {
+        rusqlite::Error::SqliteFailure(code, _) => Some(i64::from(code.extended_code)),
+        _ => None,
+    };
+    DbError::new(Facts { number, message: e.to_string(), ..Facts::default() }, e)
 }

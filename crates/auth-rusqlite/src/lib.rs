@@ -14,8 +14,8 @@
 //! milliseconds and `Z`, booleans as 0/1, as Better Auth's own SQLite migrations do.
 
 mod backend;
+mod connection;
 mod convert;
-mod describe;
 mod open;
 mod pool;
 
@@ -42,7 +42,7 @@ impl SqliteBackend {
     pub fn from_connection(conn: rusqlite::Connection) -> Result<Self> {
         let opts = SqliteOptions::default();
         open::configure(&conn, opts.busy_timeout, false)
-            .map_err(|e| Error::Connection(format!("cannot configure SQLite connection: {e}")))?;
+            .map_err(|e| Error::connection_from(format!("cannot configure SQLite connection: {e}"), e))?;
         Ok(Self::from_pool(pool::Pool::new(vec![conn], &opts)))
     }
 }

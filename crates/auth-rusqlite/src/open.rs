@@ -47,7 +47,7 @@ pub(crate) enum Location {
 pub(crate) fn parse_location(url: &str) -> Result<Location, Error> {
     let url = url.trim();
     if url.is_empty() {
-        return Err(Error::Connection("empty SQLite database path".into()));
+        return Err(Error::connection("empty SQLite database path"));
     }
     if matches!(url, ":memory:" | "sqlite::memory:" | "sqlite://:memory:" | "file::memory:") {
         return Ok(Location::Memory);
@@ -59,7 +59,7 @@ pub(crate) fn parse_location(url: &str) -> Result<Location, Error> {
         return Ok(Location::Path(rest.to_string()));
     }
     if url.contains("://") {
-        return Err(Error::Connection(format!("not a SQLite URL: `{}`", url.split("://").next().unwrap_or(url))));
+        return Err(Error::connection(format!("not a SQLite URL: `{}`", url.split("://").next().unwrap_or(url))));
     }
     Ok(Location::Path(url.to_string()))
 }
@@ -81,7 +81,7 @@ pub(crate) fn configure(conn: &Connection, busy: Duration, wal: bool) -> rusqlit
 }
 
 pub(crate) fn open_all(loc: &Location, opts: &SqliteOptions) -> Result<Vec<Connection>, Error> {
-    let err = |e: rusqlite::Error| Error::Connection(format!("cannot open SQLite database: {e}"));
+    let err = |e: rusqlite::Error| Error::connection_from(format!("cannot open SQLite database: {e}"), e);
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_URI

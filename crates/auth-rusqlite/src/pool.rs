@@ -8,7 +8,9 @@ use rusqlite::Connection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use auth_core::Error;
+use auth_core::sql::DbError;
 
+use crate::convert::failure;
 use crate::open::SqliteOptions;
 
 type Slot = Arc<Mutex<Connection>>;
@@ -56,14 +58,12 @@ impl Pool {
     pub(crate) async fn acquire(self: &Arc<Self>) -> Result<Lease, Error> {
         let permit = tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
             .await
-            .map_err(|_| {
-                Error::Connection(format!(
-                    "timed out after {:?} waiting for a SQLite connection (pool exhausted)",
-                    self.acquire_timeout
-                ))
+            .map_err(|e| {
+                let waited = self.acquire_timeout;
+                Error::connection_from(format!("timed out after {waited:?} waiting for a SQLite connection (pool exhausted)"), e)
             })?
-            .map_err(|_| Error::Connection("the SQLite pool is closed".into()))?;
-        let slot = lock(&self.idle).pop().ok_or_else(|| Error::Connection("no idle SQLite connection".into()))?;
+            .map_err(|e| Error::connection_from("the SQLite pool is closed", e))?;
+        let slot = lock(&self.idle).pop().ok_or_else(|| Error::connection("no idle SQLite connection"))?;
         Ok(Lease { slot: Some(slot), pool: self.clone(), fresh: true, _permit: permit })
     }
 }
@@ -75,22 +75,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Lease {
     /// Runs `f` on the connection on a blocking thread. The first use of a lease rolls back a
     /// transaction left open by a caller that was cancelled.
-    pub(crate) async fn run<T, F>(&mut self, f: F) -> Result<Result<T, rusqlite::Error>, Error>
+    pub(crate) async fn run<T, F>(&mut self, f: F) -> Result<Result<T, DbError>, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     {
-        let slot = self.slot.clone().ok_or_else(|| Error::Connection("connection released".into()))?;
+        let slot = self.slot.clone().ok_or_else(|| Error::connection("connection released"))?;
         let fresh = std::mem::replace(&mut self.fresh, false);
         tokio::task::spawn_blocking(move || {
             let mut conn = lock(&slot);
             if fresh && !conn.is_autocommit() {
-                conn.execute_batch("ROLLBACK")?;
+                conn.execute_batch("ROLLBACK").map_err(failure)?;
             }
             f(&mut conn)
         })
         .await
-        .map_err(|e| Error::Connection(format!("SQLite worker failed: {e}")))
+        .map_err(|e| Error::connection_from(format!("SQLite worker failed: {e}"), e))
     }
 }
 

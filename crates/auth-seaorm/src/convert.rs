@@ -1,17 +1,17 @@
-//! Values to and from SeaORM, and SeaORM / sqlx errors to typed errors.
+//! Values to and from SeaORM, and the facts of SeaORM / sqlx errors.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use sea_orm::sqlx;
 use sea_orm::{DbErr, QueryResult, RuntimeErr, TryGetable, Value as SeaValue};
 
-use auth_core::sql::Dialect;
-use auth_core::{Error, FieldType, Model, Value};
+use auth_core::sql::{DbError, Dialect, Facts, Kind};
+use auth_core::{FieldType, Value};
 
-/// A bound parameter. `hint` is the type of the column it goes to, when known: PostgreSQL needs
-/// a NULL typed like its column (a `text` NULL does not go into a `jsonb` column).
-pub(crate) fn to_sea(d: Dialect, v: Value, hint: Option<FieldType>) -> SeaValue {
+/// A bound parameter. (The statements never bind a NULL: an update that clears a column writes
+/// the keyword.)
+pub(crate) fn to_sea(d: Dialect, v: Value) -> SeaValue {
     match v {
-        Value::Null => typed_null(d, hint),
+        Value::Null => SeaValue::String(None),
         Value::Bool(b) => SeaValue::Bool(Some(b)),
         Value::Int(i) => SeaValue::BigInt(Some(i)),
         Value::Float(f) => SeaValue::Double(Some(f)),
@@ -32,18 +32,6 @@ fn json(d: Dialect, j: serde_json::Value) -> SeaValue {
         Dialect::Postgres => SeaValue::Json(Some(Box::new(j))),
         // MariaDB's JSON is LONGTEXT: bind text, which both MySQL and MariaDB accept.
         _ => SeaValue::String(Some(j.to_string())),
-    }
-}
-
-fn typed_null(d: Dialect, hint: Option<FieldType>) -> SeaValue {
-    match (d, hint) {
-        (Dialect::Postgres, Some(FieldType::Number)) => SeaValue::BigInt(None),
-        (Dialect::Postgres, Some(FieldType::Boolean)) => SeaValue::Bool(None),
-        (Dialect::Postgres, Some(FieldType::Date)) => SeaValue::ChronoDateTimeUtc(None),
-        (Dialect::Postgres, Some(FieldType::Json | FieldType::StringArray | FieldType::NumberArray)) => {
-            SeaValue::Json(None)
-        }
-        _ => SeaValue::String(None),
     }
 }
 
@@ -125,120 +113,36 @@ fn sqlx_error(e: &DbErr) -> Option<&sqlx::Error> {
     }
 }
 
-/// The field of `model` stored in `column`.
-fn field_of_column(model: Option<&Model>, column: &str) -> Option<String> {
-    let column = column.trim_matches(|c| c == '"' || c == '`' || c == '\'');
-    model.and_then(|m| m.fields.iter().find(|f| f.column.eq_ignore_ascii_case(column))).map(|f| f.name.clone())
-}
-
-/// The field behind a unique index or constraint called `name` (our index names, `PRIMARY`,
-/// PostgreSQL's `<table>_pkey` / `<table>_<column>_key`).
-fn field_of_index(model: Option<&Model>, name: &str) -> Option<String> {
-    let m = model?;
-    // MySQL 8 reports `table.index`.
-    let name = name.rsplit('.').next().unwrap_or(name);
-    if name.eq_ignore_ascii_case("PRIMARY") || name == format!("{}_pkey", m.table) {
-        return m.fields.first().map(|f| f.name.clone());
-    }
-    if let Some(i) = m.indexes().into_iter().find(|i| i.name == name) {
-        return field_of_column(model, &i.column);
-    }
-    let col = name.strip_prefix(&format!("{}_", m.table))?.strip_suffix("_key")?;
-    field_of_column(model, col)
-}
-
-/// The text between `start` and the next `end`.
-fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = s.find(start)? + start.len();
-    let len = s[from..].find(end)?;
-    Some(&s[from..from + len])
-}
-
-/// Maps a SeaORM error on `model` to the typed error.
-pub(crate) fn map_err(d: Dialect, model: Option<&Model>, e: DbErr) -> Error {
-    let model_name = model.map_or_else(String::new, |m| m.name.clone());
-    match &e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return Error::Connection(e.to_string()),
-        _ => {}
-    }
-    let Some(sx) = sqlx_error(&e) else {
-        return Error::backend(e);
-    };
-    match sx {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Protocol(_) => return Error::Connection(e.to_string()),
-        sqlx::Error::Database(db) => {
-            let msg = db.message().to_string();
-            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
-            let mysql_number = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| m.number());
+/// The facts of a SeaORM error: sqlx's connection errors, and what the database reports (its
+/// code, MySQL's error number, PostgreSQL's column, detail and constraint).
+pub(crate) fn failure(e: DbErr) -> DbError {
+    let unavailable = || Facts { kind: Some(Kind::Unavailable), message: e.to_string(), ..Facts::default() };
+    let facts = match (&e, sqlx_error(&e)) {
+        (DbErr::ConnectionAcquire(_) | DbErr::Conn(_), _) => unavailable(),
+        (
+            _,
+            Some(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_),
+            ),
+        ) => unavailable(),
+        (_, Some(sqlx::Error::Database(db))) => {
             let pg = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>();
-            let unique = code == "23505"
-                || mysql_number == Some(1062)
-                || (d == Dialect::Sqlite && matches!(code.as_str(), "2067" | "1555"));
-            let foreign = code == "23503"
-                || matches!(mysql_number, Some(1451 | 1452 | 1216 | 1217))
-                || (d == Dialect::Sqlite && code == "787");
-            let not_null = code == "23502"
-                || matches!(mysql_number, Some(1048 | 1364))
-                || (d == Dialect::Sqlite && code == "1299");
-            if unique || foreign || not_null {
-                let field = match d {
-                    Dialect::Postgres => pg
-                        .and_then(|p| p.column().and_then(|c| field_of_column(model, c)))
-                        .or_else(|| {
-                            pg.and_then(|p| p.detail())
-                                .and_then(|dt| between(dt, "Key (", ")="))
-                                .and_then(|c| field_of_column(model, c))
-                        })
-                        .or_else(|| db.constraint().and_then(|c| field_of_index(model, c))),
-                    Dialect::Mysql if unique => between(&msg, "for key '", "'").and_then(|k| field_of_index(model, k)),
-                    Dialect::Mysql => between(&msg, "Column '", "'").and_then(|c| field_of_column(model, c)),
-                    // "UNIQUE constraint failed: user.email"
-                    Dialect::Sqlite => msg
-                        .rsplit(": ")
-                        .next()
-                        .and_then(|cols| cols.split(", ").next())
-                        .and_then(|tc| tc.rsplit('.').next())
-                        .and_then(|c| field_of_column(model, c)),
-                };
-                if unique {
-                    return Error::UniqueViolation { model: model_name, field };
-                }
-                if foreign {
-                    return Error::ForeignKeyViolation { model: model_name, field: None };
-                }
-                return Error::MissingField { model: model_name, field: field.unwrap_or_default() };
-            }
-            // PostgreSQL connection exceptions / shutdown; SQLite busy or locked.
-            if code.starts_with("08")
-                || code.starts_with("57P")
-                || (d == Dialect::Sqlite && matches!(code.as_str(), "5" | "6" | "261" | "517" | "262"))
-                || matches!(mysql_number, Some(2006 | 2013 | 1053))
-            {
-                return Error::Connection(e.to_string());
+            Facts {
+                kind: None,
+                code: db.code().map(|c| c.into_owned()),
+                number: db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>().map(|m| i64::from(m.number())),
+                message: db.message().to_string(),
+                constraint: db.constraint().map(str::to_string),
+                column: pg.and_then(|p| p.column()).map(str::to_string),
+                detail: pg.and_then(|p| p.detail()).map(str::to_string),
             }
         }
-        _ => {}
-    }
-    Error::backend(e)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_fields_behind_constraint_names() {
-        let schema = auth_core::Schema::better_auth();
-        let user = schema.model("user").ok();
-        assert_eq!(field_of_index(user, "user_email_uidx").as_deref(), Some("email"));
-        assert_eq!(field_of_index(user, "user.user_email_uidx").as_deref(), Some("email"));
-        assert_eq!(field_of_index(user, "user_email_key").as_deref(), Some("email"));
-        assert_eq!(field_of_index(user, "PRIMARY").as_deref(), Some("id"));
-        assert_eq!(between("Key (email)=(a@b) already exists.", "Key (", ")="), Some("email"));
-    }
+        _ => Facts { message: e.to_string(), ..Facts::default() },
+    };
+    DbError::new(facts, e)
 }

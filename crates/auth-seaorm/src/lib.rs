@@ -21,8 +21,8 @@
 //! [`SeaOrmBackend::from_transaction`]. The guide is `docs/seaorm.md`.
 
 mod backend;
+mod connection;
 mod convert;
-mod describe;
 
 use std::time::Duration;
 
@@ -65,7 +65,8 @@ impl SeaOrmBackend {
 
     /// Connects with SeaORM connect options (pool size, timeouts, TLS in the URL, ...).
     pub async fn open_with(options: ConnectOptions) -> Result<Self> {
-        let conn = Database::connect(options).await.map_err(|e| Error::Connection(format!("cannot connect: {e}")))?;
+        let conn =
+            Database::connect(options).await.map_err(|e| Error::connection_from(format!("cannot connect: {e}"), e))?;
         Self::from_connection(conn)
     }
 }

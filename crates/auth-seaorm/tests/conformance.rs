@@ -151,7 +151,7 @@ impl Factory for Server {
         let name = format!("{}_{n}", self.prefix);
         let (kind, url) = (self.kind, self.url.clone());
         Box::pin(async move {
-            let conn_err = |e: sea_orm::DbErr| Error::Connection(e.to_string());
+            let conn_err = |e: sea_orm::DbErr| Error::connection_from(e.to_string(), e);
             let a = admin(&url).await.map_err(conn_err)?;
             let (create, options) = match kind {
                 Kind::Postgres => {

@@ -39,7 +39,7 @@ async fn bounded<T>(what: &str, limit: Duration, fut: impl Future<Output = T>) -
 
 fn assert_connection<T: std::fmt::Debug>(what: &str, r: &auth_core::Result<T>) {
     match r {
-        Err(Error::Connection(msg)) => eprintln!("{what}: Error::Connection({msg})"),
+        Err(Error::Connection { message, .. }) => eprintln!("{what}: Error::Connection({message})"),
         other => panic!("{what}: expected Error::Connection, got {other:?}"),
     }
 }
@@ -50,7 +50,7 @@ async fn until_back(db: &AuthDb) -> Duration {
         match bounded("count after restart", ACQUIRE + SLACK, db.count("user", &[])).await {
             Ok(_) => return start.elapsed(),
             Err(e) => {
-                assert!(matches!(e, Error::Connection(_)), "while reconnecting: {e:?}");
+                assert!(matches!(e, Error::Connection { .. }), "while reconnecting: {e:?}");
                 assert!(start.elapsed() < Duration::from_secs(30), "the adapter did not recover: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -83,6 +83,7 @@ async fn scenario(kind: Kind) {
             raw(&server.url("mysql")).await.execute_unprepared("CREATE DATABASE auth").await.expect("database");
             server.url("auth")
         }
+        Kind::Redis => unreachable!("the fault scenario runs on SQL servers"),
     };
     let db = open(&url, 8, ACQUIRE).await;
     db.create_schema().await.expect("tables");
@@ -95,6 +96,7 @@ async fn scenario(kind: Kind) {
     let sql = match kind {
         Kind::Postgres => "LOCK TABLE \"user\" IN ACCESS EXCLUSIVE MODE",
         Kind::Mariadb => "LOCK TABLES `user` WRITE",
+        Kind::Redis => unreachable!("the fault scenario runs on SQL servers"),
     };
     lock.execute_unprepared(sql).await.expect("lock");
     let waiting = {
@@ -114,7 +116,7 @@ async fn scenario(kind: Kind) {
                 match bounded("create_verification", ACQUIRE + SLACK, db.create_verification(&email, "v", expires())).await {
                     Ok(_) => written.push(email),
                     Err(e) => {
-                        assert!(matches!(e, Error::Connection(_)), "a write during the crash: {e:?}");
+                        assert!(matches!(e, Error::Connection { .. }), "a write during the crash: {e:?}");
                         errors += 1;
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
@@ -177,7 +179,7 @@ async fn scenario(kind: Kind) {
         let _ = crashed_tx.send(());
         let r = bounded("the cut transaction", ACQUIRE + SLACK, cut).await.expect("no panic");
         eprintln!("{kind:?}: transaction cut by the crash (commit_fails={commit_fails}): {r:?}");
-        assert!(matches!(r, Err(Error::Connection(_) | Error::Transaction(_))), "{r:?}");
+        assert!(matches!(r, Err(Error::Connection { .. } | Error::Transaction { .. })), "{r:?}");
         server.resume().expect("restart");
         until_back(&db).await;
         assert!(db.find_user_by_email(&email).await.expect("find").is_none(), "half a transaction stayed");

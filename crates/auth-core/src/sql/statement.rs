@@ -1,8 +1,11 @@
 //! SQL text with bound parameters for every normalised operation.
 //!
-//! Values are always bound, never spliced; identifiers come from the validated schema and are
-//! quoted. Dialect rules live here once: LIKE escaping, case-sensitive comparison on MySQL,
-//! case-sensitive patterns on SQLite (GLOB), RETURNING or its absence.
+//! Values are always bound, never spliced (an update that clears a column writes the keyword
+//! `NULL`, so no driver has to type a NULL parameter); identifiers come from the validated schema
+//! and are quoted. Dialect rules live here once: LIKE escaping, case-sensitive comparison on
+//! MySQL, case-sensitive patterns on SQLite (GLOB), RETURNING or its absence. Statements on one
+//! row by id take the id where they are built ([`select_by_id`], [`update_by_id`],
+//! [`delete_by_id`]).
 
 use super::Dialect;
 use crate::backend::{Cond, Delete, Filter, Insert, Op, Select, Set, Update};
@@ -57,6 +60,11 @@ impl Layout {
             .collect();
         values.truncate(self.base);
         crate::backend::Record { values, joined }
+    }
+
+    /// Splits flat result rows into records.
+    pub fn records(&self, rows: Vec<Vec<Value>>) -> Vec<crate::backend::Record> {
+        rows.into_iter().map(|r| self.record(r)).collect()
     }
 }
 
@@ -307,11 +315,74 @@ impl Builder {
         }
     }
 
+    /// `SELECT <every field> FROM t`.
+    fn select_all(&mut self, model: &Model) {
+        self.push("SELECT ");
+        let all: Vec<usize> = (0..model.fields.len()).collect();
+        self.column_list(model, None, &all);
+        self.push(" FROM ");
+        self.ident(&model.table);
+    }
+
+    /// `UPDATE t SET c = v, …`.
+    fn set(&mut self, model: &Model, set: &[(usize, Set)]) {
+        self.push("UPDATE ");
+        self.ident(&model.table);
+        self.push(" SET ");
+        for (i, (c, set)) in set.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            let column = &model.fields[*c].column;
+            self.ident(column);
+            self.push(" = ");
+            match set {
+                Set::Value(Value::Null) => self.push("NULL"),
+                Set::Value(v) => self.param(v.clone()),
+                Set::Increment(delta) => {
+                    self.ident(column);
+                    self.push(" + ");
+                    self.param(Value::Int(*delta));
+                }
+            }
+        }
+    }
+
+    /// ` WHERE "id" = ?`.
+    fn where_id(&mut self, model: &Model, id: Value) {
+        self.push(" WHERE ");
+        self.ident(&model.fields[0].column);
+        self.push(" = ");
+        self.param(id);
+    }
+
     fn returning_all(&mut self, model: &Model) {
         if self.d.returning() {
             self.push(" RETURNING ");
             let all: Vec<usize> = (0..model.fields.len()).collect();
             self.column_list(model, None, &all);
+        }
+    }
+
+    /// The WHERE of an UPDATE or DELETE: every matching row, or with `one` one of them — on
+    /// dialects with RETURNING picked atomically (the filter checked again on the locked row)
+    /// and, with `returning`, returned.
+    fn which(&mut self, model: &Model, f: &Filter, one: bool, returning: bool) {
+        if !(one && self.d.returning()) {
+            self.filter(model, None, f);
+            if one {
+                self.push(" LIMIT 1");
+            }
+            return;
+        }
+        self.push(" WHERE ");
+        if !f.is_empty() {
+            self.conditions(model, None, f);
+            self.push(" AND ");
+        }
+        self.one_row(model, f);
+        if returning {
+            self.returning_all(model);
         }
     }
 
@@ -426,44 +497,11 @@ pub fn insert(d: Dialect, op: &Insert<'_>) -> Stmt {
 
 /// UPDATE. With `op.one` on dialects with RETURNING: one row, picked and changed in one
 /// statement, the filter checked again on the locked row, and the row returned. On MySQL use
-/// [`lock_one`] in a transaction, then update and read by id.
+/// [`lock_one`] in a transaction, then [`update_by_id`] and [`select_by_id`].
 pub fn update(d: Dialect, op: &Update<'_>) -> Stmt {
     let mut b = Builder::new(d);
-    b.push("UPDATE ");
-    b.ident(&op.model.table);
-    b.push(" SET ");
-    for (i, (c, set)) in op.set.iter().enumerate() {
-        if i > 0 {
-            b.push(", ");
-        }
-        let column = &op.model.fields[*c].column;
-        b.ident(column);
-        b.push(" = ");
-        match set {
-            Set::Value(v) => b.param(v.clone()),
-            Set::Increment(delta) => {
-                b.ident(column);
-                b.push(" + ");
-                b.param(Value::Int(*delta));
-            }
-        }
-    }
-    if op.one && d.returning() {
-        b.push(" WHERE ");
-        if !op.filter.is_empty() {
-            b.conditions(op.model, None, &op.filter);
-            b.push(" AND ");
-        }
-        b.one_row(op.model, &op.filter);
-        if op.returning {
-            b.returning_all(op.model);
-        }
-    } else {
-        b.filter(op.model, None, &op.filter);
-        if op.one {
-            b.push(" LIMIT 1");
-        }
-    }
+    b.set(op.model, &op.set);
+    b.which(op.model, &op.filter, op.one, op.returning);
     b.finish()
 }
 
@@ -473,22 +511,7 @@ pub fn delete(d: Dialect, op: &Delete<'_>) -> Stmt {
     let mut b = Builder::new(d);
     b.push("DELETE FROM ");
     b.ident(&op.model.table);
-    if op.one && d.returning() {
-        b.push(" WHERE ");
-        if !op.filter.is_empty() {
-            b.conditions(op.model, None, &op.filter);
-            b.push(" AND ");
-        }
-        b.one_row(op.model, &op.filter);
-        if op.returning {
-            b.returning_all(op.model);
-        }
-    } else {
-        b.filter(op.model, None, &op.filter);
-        if op.one {
-            b.push(" LIMIT 1");
-        }
-    }
+    b.which(op.model, &op.filter, op.one, op.returning);
     b.finish()
 }
 
@@ -496,11 +519,7 @@ pub fn delete(d: Dialect, op: &Delete<'_>) -> Stmt {
 /// RETURNING run it first, in a transaction).
 pub fn lock_one(d: Dialect, model: &Model, filter: &Filter) -> Stmt {
     let mut b = Builder::new(d);
-    b.push("SELECT ");
-    let all: Vec<usize> = (0..model.fields.len()).collect();
-    b.column_list(model, None, &all);
-    b.push(" FROM ");
-    b.ident(&model.table);
+    b.select_all(model);
     b.filter(model, None, filter);
     b.push(" LIMIT 1");
     if d != Dialect::Sqlite {
@@ -509,9 +528,35 @@ pub fn lock_one(d: Dialect, model: &Model, filter: &Filter) -> Stmt {
     b.finish()
 }
 
-/// A filter matching the row whose id is `id` (as stored).
-pub fn by_id(id: Value) -> Filter {
-    Filter { and: vec![Cond { field: 0, op: Op::Eq, value: id, insensitive: false }], or: vec![] }
+/// `SELECT <all fields> … WHERE id = ?`: the row whose id is `id` (as stored).
+pub fn select_by_id(d: Dialect, model: &Model, id: Value) -> Stmt {
+    let mut b = Builder::new(d);
+    b.select_all(model);
+    b.where_id(model, id);
+    b.finish()
+}
+
+/// `UPDATE … SET … WHERE id = ?`: changes the row whose id is `id`.
+pub fn update_by_id(d: Dialect, model: &Model, set: &[(usize, Set)], id: Value) -> Stmt {
+    let mut b = Builder::new(d);
+    b.set(model, set);
+    b.where_id(model, id);
+    b.finish()
+}
+
+/// `DELETE … WHERE id = ?`: deletes the row whose id is `id`.
+pub fn delete_by_id(d: Dialect, model: &Model, id: Value) -> Stmt {
+    let mut b = Builder::new(d);
+    b.push("DELETE FROM ");
+    b.ident(&model.table);
+    b.where_id(model, id);
+    b.finish()
+}
+
+/// The id the last insert on this connection generated (MySQL, for serial ids): one signed
+/// integer (`LAST_INSERT_ID()` itself is unsigned, which not every driver reads as a number).
+pub fn last_insert_id() -> Stmt {
+    Stmt { sql: "SELECT CAST(LAST_INSERT_ID() AS SIGNED)".into(), params: Vec::new() }
 }
 
 #[cfg(test)]
@@ -553,6 +598,24 @@ mod tests {
     }
 
     #[test]
+    fn by_id_statements_bind_the_id_they_are_built_with() {
+        let schema = Schema::better_auth();
+        let v = schema.model("verification").unwrap();
+        let set = [(1, Set::Value("i".into())), (2, Set::Value(Value::Null))];
+        let s = update_by_id(Dialect::Mysql, v, &set, "v1".into());
+        assert_eq!(s.sql, "UPDATE `verification` SET `identifier` = ?, `value` = NULL WHERE `id` = ?");
+        assert_eq!(s.params, vec![Value::from("i"), Value::from("v1")]);
+        let s = select_by_id(Dialect::Postgres, v, Value::Int(7));
+        assert_eq!(
+            s.sql,
+            "SELECT \"id\", \"identifier\", \"value\", \"expiresAt\", \"createdAt\", \"updatedAt\" FROM \"verification\" WHERE \"id\" = $1"
+        );
+        assert_eq!(s.params, vec![Value::Int(7)]);
+        let s = delete_by_id(Dialect::Sqlite, v, "v1".into());
+        assert_eq!((s.sql.as_str(), s.params), ("DELETE FROM \"verification\" WHERE \"id\" = ?", vec![Value::from("v1")]));
+    }
+
+    #[test]
     fn update_one_rechecks_the_filter_and_returns_the_row() {
         let schema = Schema::better_auth();
         let v = schema.model("verification").unwrap();
@@ -562,6 +625,7 @@ mod tests {
             set: vec![(2, Set::Value("y".into()))],
             one: true,
             returning: true,
+            relations: crate::relations::Relations::new(&schema, Dialect::Postgres.capabilities()),
         };
         let s = update(Dialect::Postgres, &op);
         assert_eq!(

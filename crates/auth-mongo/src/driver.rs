@@ -1,4 +1,5 @@
-//! Driver calls that run in a transaction's session when there is one.
+//! [`Driver`]: the driver calls the backend makes, each in the transaction's session when there
+//! is one.
 
 use futures::TryStreamExt;
 use mongodb::bson::{Document, doc};
@@ -8,12 +9,12 @@ use mongodb::{ClientSession, Collection};
 
 /// Runs driver operations, inside `sess` when set (every operation of a transaction must use
 /// the transaction's session).
-pub(crate) struct Exec<'s> {
+pub(crate) struct Driver<'s> {
     /// The session of the current transaction, if any.
     pub sess: Option<&'s mut ClientSession>,
 }
 
-/// How [`Exec::find`] reads.
+/// How [`Driver::find`] reads.
 #[derive(Default)]
 pub(crate) struct FindSpec {
     pub sort: Option<Document>,
@@ -22,7 +23,7 @@ pub(crate) struct FindSpec {
     pub projection: Option<Document>,
 }
 
-impl Exec<'_> {
+impl Driver<'_> {
     pub async fn find(&mut self, coll: &Collection<Document>, filter: Document, spec: FindSpec) -> Result<Vec<Document>> {
         let action = coll
             .find(filter)
