@@ -82,6 +82,10 @@ pub enum Error {
     /// A transaction could not be begun, committed, or was used after it finished.
     #[error("transaction error: {0}")]
     Transaction(String),
+    /// `migrate` refused: closing these differences could alter or lose data (each says why).
+    /// Nothing was changed.
+    #[error("cannot migrate safely, nothing was changed: {}", .0.join("; "))]
+    UnsafeMigration(Vec<String>),
     /// The backend cannot do what was asked (a capability it does not have).
     #[error("unsupported by this backend: {0}")]
     Unsupported(String),

@@ -235,10 +235,6 @@ impl Backend for DieselBackend {
         self.dialect.name()
     }
 
-    async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        self.ddl(sql::create_schema(self.dialect, schema)).await
-    }
-
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
         let d = self.dialect;
         let stmt = sql::insert(d, &op);
@@ -358,6 +354,10 @@ impl Backend for DieselBackend {
 
     fn accepts(&self, field: &Field, live_type: &str) -> bool {
         self.dialect.accepts(field, live_type)
+    }
+
+    fn migration_statements(&self, schema: &Schema, differences: &[Difference]) -> Vec<String> {
+        sql::migration(self.dialect, schema, differences)
     }
 
     async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {

@@ -101,8 +101,8 @@ impl MongoBackend {
     /// Uses database `database` of a client the application already has.
     ///
     /// The backend assumes Better Auth's default schema with ObjectId ids until it learns the
-    /// real one from [`Backend::create_schema`] (which [`crate::from_client`] and
-    /// [`crate::connect`] call) or from [`MongoBackend::with_schema`].
+    /// real one from [`MongoBackend::with_schema`] (which [`crate::from_client`] and
+    /// [`crate::connect`] call) or from [`Backend::migrate`].
     pub fn new(client: Client, database: &str) -> Self {
         let db = client.database(database);
         MongoBackend {
@@ -238,11 +238,6 @@ impl Backend for MongoBackend {
 
     fn name(&self) -> &str {
         "mongodb"
-    }
-
-    async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        self.registry.learn(schema);
-        schema::create(&self.db, schema).await
     }
 
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
@@ -449,12 +444,16 @@ impl Backend for MongoBackend {
         schema::describe(&self.db, schema).await
     }
 
+    fn migration_statements(&self, schema: &Schema, differences: &[Difference]) -> Vec<String> {
+        schema::commands(schema, differences).iter().map(schema::Command::shell).collect()
+    }
+
     async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {
         if differences.is_empty() {
             return Ok(());
         }
         self.registry.learn(schema);
-        schema::create(&self.db, schema).await
+        schema::run(&self.db, &schema::commands(schema, differences)).await
     }
 }
 

@@ -108,10 +108,6 @@ impl Backend for SqliteBackend {
         D.name()
     }
 
-    async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        self.ddl(sql::create_schema(D, schema)).await
-    }
-
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
         let stmt = sql::insert(D, &op);
         let rows = self.rows(op.model, stmt).await?;
@@ -170,6 +166,10 @@ impl Backend for SqliteBackend {
 
     fn accepts(&self, field: &Field, live_type: &str) -> bool {
         D.accepts(field, live_type)
+    }
+
+    fn migration_statements(&self, schema: &Schema, differences: &[Difference]) -> Vec<String> {
+        sql::migration(D, schema, differences)
     }
 
     async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {

@@ -324,10 +324,6 @@ impl Backend for SeaOrmBackend {
         self.dialect.name()
     }
 
-    async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        self.ddl(sql::create_schema(self.dialect, schema)).await
-    }
-
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
         // Without RETURNING (MySQL) the row is read back after the insert: in a transaction, so
         // a concurrent delete (an expiry cleanup) cannot remove it in between and turn a
@@ -397,6 +393,10 @@ impl Backend for SeaOrmBackend {
 
     fn accepts(&self, field: &Field, live_type: &str) -> bool {
         self.dialect.accepts(field, live_type)
+    }
+
+    fn migration_statements(&self, schema: &Schema, differences: &[Difference]) -> Vec<String> {
+        sql::migration(self.dialect, schema, differences)
     }
 
     async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {
