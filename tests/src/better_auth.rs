@@ -48,8 +48,17 @@ pub fn dump_schema(url: &str) -> Result<String, String> {
     }
     .map_err(|e| e.to_string())?;
     if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        // pg_dump 15.14+ brackets its output with a random `\restrict` key.
+        let text = String::from_utf8_lossy(&out.stdout);
+        Ok(text.lines().filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict")).collect::<Vec<_>>().join("\n"))
     } else {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
+}
+
+/// Panics, showing only the lines that differ, when two schema dumps differ.
+pub fn assert_same_schema(before: &str, after: &str, what: &str) {
+    let gone: Vec<&str> = before.lines().filter(|l| !after.lines().any(|a| a == *l)).collect();
+    let added: Vec<&str> = after.lines().filter(|l| !before.lines().any(|b| b == *l)).collect();
+    assert!(gone.is_empty() && added.is_empty(), "{what} changed the schema: removed {gone:#?}, added {added:#?}");
 }
