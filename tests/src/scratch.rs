@@ -58,6 +58,8 @@ pub struct ScratchDb {
     pub admin: String,
     /// The database's name.
     pub name: String,
+    /// Drop the database on drop.
+    drop: bool,
 }
 
 impl ScratchDb {
@@ -73,13 +75,19 @@ impl ScratchDb {
         let made = client(server, &admin, &format!("DROP DATABASE IF EXISTS {name}"))
             .and_then(|_| client(server, &admin, &format!("CREATE DATABASE {name}")));
         match made {
-            Ok(()) => Some(ScratchDb { server, url: format!("{host}/{name}"), admin, name }),
+            Ok(()) => Some(ScratchDb { server, url: format!("{host}/{name}"), admin, name, drop: true }),
             Err(e) => {
                 assert!(std::env::var("CI").is_err(), "{server:?} unreachable in CI: {e}");
                 eprintln!("skipped: {server:?} unreachable at {base} ({e}); set {var}");
                 None
             }
         }
+    }
+
+    /// The database URL and the maintenance URL; the database is kept (the caller drops it).
+    pub fn keep(mut self) -> (String, String) {
+        self.drop = false;
+        (self.url.clone(), self.admin.clone())
     }
 
     /// Runs SQL on the database.
@@ -90,6 +98,9 @@ impl ScratchDb {
 
 impl Drop for ScratchDb {
     fn drop(&mut self) {
+        if !self.drop {
+            return;
+        }
         let _ = client(self.server, &self.admin, &format!("DROP DATABASE IF EXISTS {}", self.name));
     }
 }
