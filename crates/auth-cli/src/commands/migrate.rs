@@ -88,10 +88,15 @@ fn lock_probe(kind: Kind, pool: Option<DatabaseConnection>) -> Option<Probe> {
     }))
 }
 
-/// The message for a migration that gave up waiting for a lock, if `e` is one.
-fn lock_gave_up(e: &str, kind: Kind, ctx: &Ctx) -> Option<String> {
+/// The one-line message for a failed migration: for one that gave up waiting for a lock, what
+/// happened and what to do.
+fn failure(e: &auth_core::Error, kind: Kind, ctx: &Ctx) -> String {
+    let e = connect::one_line(&e.to_string());
     let lock = ["lock timeout", "Lock wait timeout exceeded", "database is locked"].iter().any(|m| e.contains(m));
-    lock.then(|| {
+    if !lock {
+        return e;
+    }
+    {
         let after = match kind {
             Kind::Mysql => "MySQL had applied the statements before it; run migrate again when the other session is done",
             _ => "nothing was changed; run migrate again when the other session is done, or raise --lock-timeout",
@@ -100,14 +105,16 @@ fn lock_gave_up(e: &str, kind: Kind, ctx: &Ctx) -> Option<String> {
             "gave up after waiting {} for a lock another session holds on the auth tables: {after}",
             connect::secs(ctx.limits.lock)
         )
-    })
+    }
 }
 
 /// Runs `migrate`.
 pub async fn migrate(ctx: Ctx, dry_run: bool, yes: bool) -> Result<ExitCode, String> {
     let url = config::require_database_url(ctx.url.as_deref())?;
     let opened = connect::open(&url, ctx.schema.clone(), Access::Plan, ctx.limits).await?;
-    let plan = opened.db.plan_migration().await.map_err(|e| connect::one_line(&e.to_string()))?;
+    let probe = lock_probe(opened.kind, opened.pool.clone());
+    let planned = progress::run("reading the schema", probe, opened.db.plan_migration()).await;
+    let plan = planned.map_err(|e| failure(&e, opened.kind, &ctx))?;
     let (err, out) = (Style::detect(true), Style::detect(false));
     if plan.is_empty() {
         println!("{} the database matches the schema", out.green("nothing to do:"));
@@ -156,10 +163,7 @@ pub async fn migrate(ctx: Ctx, dry_run: bool, yes: bool) -> Result<ExitCode, Str
     };
     let Opened { db, kind, pool, .. } = writer;
     let applied = progress::run("migrate", lock_probe(kind, pool), db.apply(&plan)).await;
-    if let Err(e) = applied {
-        let e = connect::one_line(&e.to_string());
-        return Err(lock_gave_up(&e, kind, &ctx).unwrap_or(e));
-    }
+    applied.map_err(|e| failure(&e, kind, &ctx))?;
     println!("{} {} change(s)", out.green("applied"), plan.changes.len());
     Ok(ExitCode::SUCCESS)
 }
