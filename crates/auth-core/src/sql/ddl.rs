@@ -221,6 +221,55 @@ mod tests {
         assert_eq!(Dialect::Postgres.literal(&Value::Bool(true)), "true");
     }
 
+    /// MySQL 8.0.13+ and MariaDB both document every statement: no `IF NOT EXISTS` but on
+    /// `CREATE TABLE` (MySQL has no `CREATE INDEX IF NOT EXISTS`), defaults on TEXT and JSON
+    /// columns as expressions (MySQL refuses literal ones there).
+    #[test]
+    fn mysql_statements_are_mysql_8s() {
+        let mut cfg = SchemaConfig::default()
+            .field("user", Field::string("role").default_value("user"))
+            .field("user", Field::new("tags", FieldType::Json).default_value("[]"))
+            .field("user", Field::string("code").unique())
+            .field("session", Field::string("device").index());
+        for p in crate::Plugin::ALL {
+            cfg = cfg.plugin(p);
+        }
+        let schema = cfg.build().unwrap();
+        let mut statements = create_schema(Dialect::Mysql, &schema);
+        let diffs: Vec<Difference> = schema
+            .models()
+            .iter()
+            .flat_map(|m| {
+                let cols = m.fields.iter().skip(1).map(|f| Difference::MissingColumn {
+                    model: m.name.clone(),
+                    field: f.name.clone(),
+                    table: m.table.clone(),
+                    column: f.column.clone(),
+                    table_has_rows: false,
+                });
+                let idx = m.indexes().into_iter().map(|index| Difference::MissingIndex {
+                    model: m.name.clone(),
+                    table: m.table.clone(),
+                    index,
+                });
+                cols.chain(idx).collect::<Vec<_>>()
+            })
+            .collect();
+        statements.extend(migration(Dialect::Mysql, &schema, &diffs));
+        assert!(statements.iter().any(|s| s.contains("UNIQUE KEY `user_email_uidx` (`email`)")));
+        assert!(statements.iter().any(|s| s == "CREATE UNIQUE INDEX `user_code_uidx` ON `user` (`code`)"));
+        for s in &statements {
+            let rest = s.strip_prefix("CREATE TABLE IF NOT EXISTS ").unwrap_or(s);
+            assert!(!rest.contains("IF NOT EXISTS") && !rest.contains("IF EXISTS"), "{s}");
+            for ty in ["mediumtext", "json"] {
+                if let Some((_, after)) = s.split_once(&format!(" {ty} NOT NULL DEFAULT ")) {
+                    assert!(after.starts_with('('), "an expression default on {ty}: {s}");
+                }
+            }
+        }
+        assert!(statements.contains(&"ALTER TABLE `user` ADD COLUMN `role` mediumtext NOT NULL DEFAULT ('user')".to_string()));
+    }
+
     #[test]
     fn mysql_types_are_better_auths() {
         let s = Schema::better_auth();
