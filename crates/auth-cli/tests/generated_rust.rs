@@ -59,7 +59,7 @@ fn write_project(dir: &Path, manifest_deps: &str, lib: &str, files: &[auth_cli::
 fn check(dir: &Path) {
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../generated-target");
     let out = Command::new(env!("CARGO"))
-        .args(["check", "--quiet", "--manifest-path"])
+        .args(["check", "--quiet", "--offline", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
         .output()

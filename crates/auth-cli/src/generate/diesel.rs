@@ -99,7 +99,7 @@ pub fn joinables(schema: &Schema) -> Vec<String> {
 
 /// `src/schema.rs` on its own: the blocks, the joins, every table allowed in one query.
 pub fn schema_rs(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> String {
-    let mut out = origin.header("//", "diesel");
+    let mut out = origin.schema_header("//", "diesel");
     for (_, _, block) in table_blocks(schema, dialect) {
         out.push('\n');
         out.push_str(&block);

@@ -5,8 +5,8 @@
 
 /// A top-level item of a schema file.
 enum Item {
-    /// A `table!` block: its SQL name and text.
-    Table(String, String),
+    /// A `table!` block: its SQL name, Rust name and text.
+    Table(String, String, String),
     /// A `joinable!` line.
     Join(String),
     /// An `allow_tables_to_appear_in_same_query!` call: its table names.
@@ -19,9 +19,9 @@ fn depth(line: &str, open: char, close: char) -> i32 {
     line.chars().map(|c| if c == open { 1 } else if c == close { -1 } else { 0 }).sum()
 }
 
-/// The SQL name of a `table!` block: its `#[sql_name = "…"]` before the table line, else its
-/// Rust name.
-fn table_name(block: &str) -> String {
+/// The SQL and Rust names of a `table!` block: the SQL name is its `#[sql_name = "…"]` before
+/// the table line, else its Rust name.
+fn table_name(block: &str) -> (String, String) {
     let mut sql_name = None;
     for line in block.lines().skip(1) {
         let t = line.trim();
@@ -30,10 +30,10 @@ fn table_name(block: &str) -> String {
         } else if !t.starts_with("#[") && !t.starts_with("//") && !t.is_empty() {
             let ident = t.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).next().unwrap_or("");
             let ident = ident.rsplit('.').next().unwrap_or(ident).trim_start_matches("r#");
-            return sql_name.unwrap_or_else(|| ident.to_string());
+            return (sql_name.unwrap_or_else(|| ident.to_string()), ident.to_string());
         }
     }
-    sql_name.unwrap_or_default()
+    (sql_name.unwrap_or_default(), String::new())
 }
 
 fn parse(text: &str) -> Vec<Item> {
@@ -51,7 +51,8 @@ fn parse(text: &str) -> Vec<Item> {
                 block.push_str(next);
                 block.push('\n');
             }
-            items.push(Item::Table(table_name(&block), block));
+            let (sql, rust) = table_name(&block);
+            items.push(Item::Table(sql, rust, block));
         } else if is("joinable!") {
             items.push(Item::Join(line.trim().to_string()));
         } else if is("allow_tables_to_appear_in_same_query!") {
@@ -74,11 +75,11 @@ fn parse(text: &str) -> Vec<Item> {
 
 /// The SQL names of the `table!` blocks in `text`.
 pub fn tables(text: &str) -> Vec<String> {
-    parse(text).into_iter().filter_map(|i| if let Item::Table(n, _) = i { Some(n) } else { None }).collect()
+    parse(text).into_iter().filter_map(|i| if let Item::Table(n, _, _) = i { Some(n) } else { None }).collect()
 }
 
 /// `existing` with `blocks` ((SQL name, Rust name, block) of the auth tables) put in place,
-/// `joins` added and every Rust name allowed in one query.
+/// `joins` added, and every table of the file allowed in one query with every other.
 pub fn merge(existing: &str, blocks: &[(String, String, String)], joins: &[String]) -> String {
     let items = parse(existing);
     let mut out: Vec<String> = Vec::new();
@@ -89,7 +90,8 @@ pub fn merge(existing: &str, blocks: &[(String, String, String)], joins: &[Strin
     let (mut joins_at, mut allow_at) = (None, None);
     for (n, item) in items.into_iter().enumerate() {
         match item {
-            Item::Table(name, block) => {
+            Item::Table(name, rust, block) => {
+                allowed.push(rust);
                 let ours = blocks.iter().position(|(t, _, _)| t.eq_ignore_ascii_case(&name));
                 match ours {
                     Some(i) => {

@@ -56,9 +56,9 @@ pub fn migration_crate(first: &str, origin: &Origin<'_>) -> Vec<File> {
 /// entity crate) and `prelude.rs`.
 pub fn entities(schema: &Schema, origin: &Origin<'_>, dir: &str, module_file: &str) -> Vec<File> {
     let mut out = Vec::new();
-    let mut module = origin.header("//!", "seaorm");
+    let mut module = origin.schema_header("//!", "seaorm");
     module.push_str("\npub mod prelude;\n\n");
-    let mut prelude = origin.header("//!", "seaorm");
+    let mut prelude = origin.schema_header("//!", "seaorm");
     prelude.push('\n');
     for (m, line, use_line) in entity_lines(schema) {
         module.push_str(&line);
@@ -139,7 +139,7 @@ fn on_delete(o: OnDelete) -> &'static str {
 }
 
 fn entity(schema: &Schema, m: &Model, origin: &Origin<'_>) -> String {
-    let mut out = origin.header("//!", "seaorm");
+    let mut out = origin.schema_header("//!", "seaorm");
     out.push_str("\nuse sea_orm::entity::prelude::*;\n\n");
     out.push_str("#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]\n");
     let _ = writeln!(out, "#[sea_orm(table_name = \"{}\")]", m.table);
