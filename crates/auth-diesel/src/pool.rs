@@ -10,7 +10,7 @@ use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 
 use auth_core::Error;
-use auth_core::sql::sqlite_url::SqliteUrl;
+use auth_core::sql::sqlite_url::{SqliteMode, SqliteUrl};
 use auth_core::sql::{Dialect, Stmt};
 
 use crate::conn::SqlConn;
@@ -214,7 +214,10 @@ pub(crate) fn parse_url(url: &str) -> Result<Target, Error> {
     }
     let parsed = SqliteUrl::parse(url)?;
     Ok(match parsed.uri(None) {
-        Some(uri) => Target::Sqlite { path: uri, memory: false, new: parsed.is_new() },
+        Some(uri) => {
+            let creates = matches!(parsed, SqliteUrl::File { mode: SqliteMode::Create, .. });
+            Target::Sqlite { path: uri, memory: false, new: creates && parsed.is_new() }
+        }
         None => Target::Sqlite { path: ":memory:".into(), memory: true, new: false },
     })
 }

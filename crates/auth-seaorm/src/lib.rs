@@ -31,7 +31,7 @@ pub use sea_orm;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
-use auth_core::sql::sqlite_url::{SqliteUrl, file_is_wal};
+use auth_core::sql::sqlite_url::{SqliteMode, SqliteUrl, file_is_wal};
 use auth_core::{AuthDb, Error, Result, Schema};
 
 /// SeaORM connect options with this adapter's defaults for `url`: no ping before every
@@ -52,8 +52,9 @@ pub fn options(url: &str) -> ConnectOptions {
         let parsed = SqliteUrl::parse(url);
         let memory = matches!(parsed, Ok(SqliteUrl::Memory));
         let create = !url.contains("mode=");
+        let creates = matches!(&parsed, Ok(SqliteUrl::File { mode: SqliteMode::Create, .. }));
         let (new, wal) = match parsed.as_ref().ok().and_then(SqliteUrl::path) {
-            Some(path) => (create && parsed.as_ref().is_ok_and(SqliteUrl::is_new), file_is_wal(path)),
+            Some(path) => (creates && parsed.as_ref().is_ok_and(SqliteUrl::is_new), file_is_wal(path)),
             None => (false, false),
         };
         o.max_connections(if memory { 1 } else { 4 });

@@ -54,3 +54,20 @@ async fn postgres() {
 async fn mysql() {
     server(Server::Mysql, better_auth::MYSQL).await;
 }
+
+/// A file the adapter creates is put in WAL mode (`mode=rwc` or no mode); the journal mode of an
+/// existing one is its owner's (above).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_sqlite_file_is_wal() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("seaorm-wal-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    for (name, query) in [("plain.db", ""), ("rwc.db", "?mode=rwc")] {
+        let path = dir.join(name);
+        let db = auth_seaorm::connect(&format!("sqlite://{}{query}", path.display()), auth_core::Schema::better_auth())
+            .await
+            .expect("connects");
+        drop(db);
+        assert!(auth_core::sql::sqlite_url::file_is_wal(&path), "{name}");
+    }
+}
