@@ -18,11 +18,17 @@ pub fn load(path: Option<&Path>) -> Result<(Schema, String), String> {
     let Some(path) = path else {
         return Ok((Schema::better_auth(), "Better Auth's default schema".into()));
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let config: SchemaConfig =
         toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message().trim()))?;
-    let schema = config.build().map_err(|e| format!("{}: {e}", path.display()))?;
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let schema = config
+        .build()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     Ok((schema, name))
 }
 
@@ -33,7 +39,9 @@ pub fn load_dotenv() -> Result<Option<PathBuf>, String> {
     match dotenvy::dotenv() {
         Ok(path) => Ok(Some(path)),
         Err(e) if e.not_found() => Ok(None),
-        Err(dotenvy::Error::LineParse(line, at)) => Err(format!(".env: cannot parse `{line}` (at character {at})")),
+        Err(dotenvy::Error::LineParse(line, at)) => {
+            Err(format!(".env: cannot parse `{line}` (at character {at})"))
+        }
         Err(e) => Err(format!(".env: {e}")),
     }
 }
@@ -47,6 +55,7 @@ pub fn database_url(flag: Option<&str>) -> Option<String> {
 
 /// Like [`database_url`], for commands that need one.
 pub fn require_database_url(flag: Option<&str>) -> Result<String, String> {
-    database_url(flag)
-        .ok_or_else(|| "no database URL: pass --database-url, or set DATABASE_URL (environment or .env)".into())
+    database_url(flag).ok_or_else(|| {
+        "no database URL: pass --database-url, or set DATABASE_URL (environment or .env)".into()
+    })
 }

@@ -28,7 +28,11 @@ pub enum Kind {
 impl Kind {
     /// The kind of `url`, from its scheme.
     pub fn of(url: &str) -> Result<Kind, String> {
-        match url.split_once("://").map(|(s, _)| s.to_ascii_lowercase()).as_deref() {
+        match url
+            .split_once("://")
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .as_deref()
+        {
             None | Some("sqlite") | Some("file") => Ok(Kind::Sqlite),
             Some("postgres") | Some("postgresql") => Ok(Kind::Postgres),
             Some("mysql") | Some("mariadb") => Ok(Kind::Mysql),
@@ -120,7 +124,10 @@ pub fn host_port(url: &str, default_port: u16) -> Option<(String, u16)> {
     }
     if let Some(v6) = first.strip_prefix('[') {
         let (host, port) = v6.split_once(']')?;
-        let port = port.strip_prefix(':').and_then(|p| p.parse().ok()).unwrap_or(default_port);
+        let port = port
+            .strip_prefix(':')
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(default_port);
         return Some((host.to_string(), port));
     }
     match first.rsplit_once(':') {
@@ -132,7 +139,11 @@ pub fn host_port(url: &str, default_port: u16) -> Option<(String, u16)> {
 /// A query parameter of `url`.
 fn param<'a>(url: &'a str, key: &str) -> Option<&'a str> {
     let query = url.split_once('?')?.1;
-    query.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    query
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
 }
 
 /// Fails fast, naming `place`, when nothing listens there.
@@ -140,8 +151,16 @@ async fn probe(kind: Kind, host: &str, port: u16, limit: Duration) -> Result<(),
     let place = format!("{host}:{port}");
     match tokio::time::timeout(limit, tokio::net::TcpStream::connect((host, port))).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(format!("cannot connect to {} at {place}: {}", kind.label(), io_message(&e))),
-        Err(_) => Err(format!("cannot connect to {} at {place}: no answer within {}", kind.label(), secs(limit))),
+        Ok(Err(e)) => Err(format!(
+            "cannot connect to {} at {place}: {}",
+            kind.label(),
+            io_message(&e)
+        )),
+        Err(_) => Err(format!(
+            "cannot connect to {} at {place}: no answer within {}",
+            kind.label(),
+            secs(limit)
+        )),
     }
 }
 
@@ -153,11 +172,20 @@ fn io_message(e: &std::io::Error) -> String {
 /// A duration as `5s` / `1.5s`.
 pub fn secs(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s.fract() == 0.0 { format!("{s:.0}s") } else { format!("{s}s") }
+    if s.fract() == 0.0 {
+        format!("{s:.0}s")
+    } else {
+        format!("{s}s")
+    }
 }
 
 /// Opens the database at `url`. Nothing is created unless `access` is [`Access::Create`].
-pub async fn open(url: &str, schema: Schema, access: Access, limits: Limits) -> Result<Opened, String> {
+pub async fn open(
+    url: &str,
+    schema: Schema,
+    access: Access,
+    limits: Limits,
+) -> Result<Opened, String> {
     let kind = Kind::of(url)?;
     match kind {
         Kind::Sqlite => open_sqlite(url, schema, access, limits),
@@ -166,9 +194,16 @@ pub async fn open(url: &str, schema: Schema, access: Access, limits: Limits) -> 
     }
 }
 
-fn open_sqlite(url: &str, schema: Schema, access: Access, limits: Limits) -> Result<Opened, String> {
+fn open_sqlite(
+    url: &str,
+    schema: Schema,
+    access: Access,
+    limits: Limits,
+) -> Result<Opened, String> {
     let parsed = SqliteUrl::parse(url).map_err(|e| e.to_string())?;
-    let place = parsed.path().map_or(":memory:".to_string(), |p| p.display().to_string());
+    let place = parsed
+        .path()
+        .map_or(":memory:".to_string(), |p| p.display().to_string());
     let missing = parsed.is_new();
     let options = auth_rusqlite::SqliteOptions {
         busy_timeout: limits.lock,
@@ -177,13 +212,22 @@ fn open_sqlite(url: &str, schema: Schema, access: Access, limits: Limits) -> Res
         ..Default::default()
     };
     let (target, missing_file) = match (access, missing) {
-        (Access::Read | Access::Update, true) => return Err(format!("no SQLite database at {place}")),
+        (Access::Read | Access::Update, true) => {
+            return Err(format!("no SQLite database at {place}"));
+        }
         (Access::Plan, true) => (":memory:", true),
         _ => (url, false),
     };
-    let backend = auth_rusqlite::SqliteBackend::open_with(target, &options).map_err(|e| e.to_string())?;
+    let backend =
+        auth_rusqlite::SqliteBackend::open_with(target, &options).map_err(|e| e.to_string())?;
     let db = AuthDb::new(backend, schema).map_err(|e| e.to_string())?;
-    Ok(Opened { db, kind: Kind::Sqlite, place, missing_file, pool: None })
+    Ok(Opened {
+        db,
+        kind: Kind::Sqlite,
+        place,
+        missing_file,
+        pool: None,
+    })
 }
 
 /// The one-line reason a SeaORM connect failed.
@@ -203,20 +247,39 @@ fn connect_error(e: &DbErr, limit: Duration) -> String {
     one_line(&e.to_string())
 }
 
-async fn open_sql_server(url: &str, kind: Kind, schema: Schema, limits: Limits) -> Result<Opened, String> {
+async fn open_sql_server(
+    url: &str,
+    kind: Kind,
+    schema: Schema,
+    limits: Limits,
+) -> Result<Opened, String> {
     let (conn, place) = server_pool(url, kind, limits).await?;
-    let backend = auth_seaorm::SeaOrmBackend::from_connection(conn.clone()).map_err(|e| e.to_string())?;
+    let backend =
+        auth_seaorm::SeaOrmBackend::from_connection(conn.clone()).map_err(|e| e.to_string())?;
     let db = AuthDb::new(backend, schema).map_err(|e| e.to_string())?;
-    Ok(Opened { db, kind, place, missing_file: false, pool: Some(conn) })
+    Ok(Opened {
+        db,
+        kind,
+        place,
+        missing_file: false,
+        pool: Some(conn),
+    })
 }
 
 /// A small SeaORM pool on a PostgreSQL or MySQL server (`url` may name no database), with the
 /// connect and lock limits, and its `host:port`.
-pub async fn server_pool(url: &str, kind: Kind, limits: Limits) -> Result<(DatabaseConnection, String), String> {
+pub async fn server_pool(
+    url: &str,
+    kind: Kind,
+    limits: Limits,
+) -> Result<(DatabaseConnection, String), String> {
     let url = url.replacen("mariadb://", "mysql://", 1);
     let default_port = if kind == Kind::Postgres { 5432 } else { 3306 };
     let connect = match param(&url, "connect_timeout") {
-        Some(v) => Duration::from_secs(v.parse().map_err(|_| format!("connect_timeout={v}: not a number of seconds"))?),
+        Some(v) => Duration::from_secs(
+            v.parse()
+                .map_err(|_| format!("connect_timeout={v}: not a number of seconds"))?,
+        ),
         None => limits.connect,
     };
     let place = host_port(&url, default_port);
@@ -225,7 +288,10 @@ pub async fn server_pool(url: &str, kind: Kind, limits: Limits) -> Result<(Datab
     }
     let place = place.map_or_else(|| "its socket".to_string(), |(h, p)| format!("{h}:{p}"));
     let mut o: ConnectOptions = auth_seaorm::options(&url);
-    o.connect_timeout(connect).acquire_timeout(connect).max_connections(2).min_connections(0);
+    o.connect_timeout(connect)
+        .acquire_timeout(connect)
+        .max_connections(2)
+        .min_connections(0);
     let lock_ms = limits.lock.as_millis().max(1);
     if kind == Kind::Postgres {
         o.set_application_name("auth-cli");
@@ -236,22 +302,34 @@ pub async fn server_pool(url: &str, kind: Kind, limits: Limits) -> Result<(Datab
             p.after_connect(move |conn, _| {
                 Box::pin(async move {
                     use sea_orm::sqlx::Executor;
-                    conn.execute(sea_orm::sqlx::query("SET SESSION lock_wait_timeout = ?").bind(secs)).await.map(|_| ())
+                    conn.execute(
+                        sea_orm::sqlx::query("SET SESSION lock_wait_timeout = ?").bind(secs),
+                    )
+                    .await
+                    .map(|_| ())
                 })
             })
         });
     }
-    let conn = sea_orm::Database::connect(o)
-        .await
-        .map_err(|e| format!("cannot connect to {} at {place}: {}", kind.label(), connect_error(&e, connect)))?;
+    let conn = sea_orm::Database::connect(o).await.map_err(|e| {
+        format!(
+            "cannot connect to {} at {place}: {}",
+            kind.label(),
+            connect_error(&e, connect)
+        )
+    })?;
     Ok((conn, place))
 }
 
 /// `url` with its database (path) replaced by `db`, query string kept.
 pub fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
     let mut out = format!("{}/{db}", &base[..host_end]);
     if let Some(q) = query {
         out.push('?');
@@ -286,37 +364,64 @@ async fn open_mongo(url: &str, schema: Schema, limits: Limits) -> Result<Opened,
     let database = mongo_database(url)?;
     let srv = url.to_ascii_lowercase().starts_with("mongodb+srv://");
     let place = if srv {
-        url.split_once("://").and_then(|(_, r)| r.split(['/', '?']).next()).map_or(String::new(), |a| {
-            a.rsplit_once('@').map_or(a, |(_, h)| h).to_string()
-        })
+        url.split_once("://")
+            .and_then(|(_, r)| r.split(['/', '?']).next())
+            .map_or(String::new(), |a| {
+                a.rsplit_once('@').map_or(a, |(_, h)| h).to_string()
+            })
     } else {
         let (host, port) = host_port(url, 27017).ok_or("no host in the MongoDB URL")?;
-        let limit = param(url, "connectTimeoutMS").and_then(|v| v.parse().ok()).map_or(limits.connect, Duration::from_millis);
+        let limit = param(url, "connectTimeoutMS")
+            .and_then(|v| v.parse().ok())
+            .map_or(limits.connect, Duration::from_millis);
         probe(Kind::Mongo, &host, port, limit).await?;
         format!("{host}:{port}")
     };
     let fail = |why: String| format!("cannot connect to MongoDB at {place}: {why}");
-    let mut options = ClientOptions::parse(url).await.map_err(|e| fail(mongo_message(&e)))?;
+    let mut options = ClientOptions::parse(url)
+        .await
+        .map_err(|e| fail(mongo_message(&e)))?;
     options.server_selection_timeout = options.server_selection_timeout.or(Some(limits.connect));
     options.connect_timeout = options.connect_timeout.or(Some(limits.connect));
     let wait = options.server_selection_timeout.unwrap_or(limits.connect);
-    let client = auth_mongo::mongodb::Client::with_options(options).map_err(|e| fail(mongo_message(&e)))?;
-    match client.database(&database).run_command(doc! { "ping": 1 }).await {
+    let client =
+        auth_mongo::mongodb::Client::with_options(options).map_err(|e| fail(mongo_message(&e)))?;
+    match client
+        .database(&database)
+        .run_command(doc! { "ping": 1 })
+        .await
+    {
         Ok(_) => {}
-        Err(e) if matches!(*e.kind, auth_mongo::mongodb::error::ErrorKind::ServerSelection { .. }) => {
+        Err(e)
+            if matches!(
+                *e.kind,
+                auth_mongo::mongodb::error::ErrorKind::ServerSelection { .. }
+            ) =>
+        {
             return Err(fail(format!("no server answered within {}", secs(wait))));
         }
         Err(e) => return Err(fail(mongo_message(&e))),
     }
     let backend = auth_mongo::MongoBackend::new(client, &database).with_schema(&schema);
     let db = AuthDb::new(backend, schema).map_err(|e| e.to_string())?;
-    Ok(Opened { db, kind: Kind::Mongo, place, missing_file: false, pool: None })
+    Ok(Opened {
+        db,
+        kind: Kind::Mongo,
+        place,
+        missing_file: false,
+        pool: None,
+    })
 }
 
 /// The driver's message without its Debug dump of labels and topology.
 fn mongo_message(e: &auth_mongo::mongodb::error::Error) -> String {
     let s = e.kind.to_string();
-    one_line(s.split(", labels:").next().unwrap_or(&s).trim_start_matches("Kind: "))
+    one_line(
+        s.split(", labels:")
+            .next()
+            .unwrap_or(&s)
+            .trim_start_matches("Kind: "),
+    )
 }
 
 #[cfg(test)]
@@ -325,32 +430,59 @@ mod tests {
 
     #[test]
     fn mongo_database_names() {
-        assert_eq!(mongo_database("mongodb://h:1/app?w=1").as_deref(), Ok("app"));
-        assert_eq!(mongo_database("mongodb+srv://u:p@c.example.net/prod").as_deref(), Ok("prod"));
+        assert_eq!(
+            mongo_database("mongodb://h:1/app?w=1").as_deref(),
+            Ok("app")
+        );
+        assert_eq!(
+            mongo_database("mongodb+srv://u:p@c.example.net/prod").as_deref(),
+            Ok("prod")
+        );
         assert!(mongo_database("mongodb://h:1").is_err());
         assert!(mongo_database("mongodb://h:1/?w=1").is_err());
     }
 
     #[test]
     fn hosts_and_ports() {
-        assert_eq!(host_port("postgres://u:p@db.local:6543/x?a=b", 5432), Some(("db.local".into(), 6543)));
-        assert_eq!(host_port("postgres://db.local/x", 5432), Some(("db.local".into(), 5432)));
-        assert_eq!(host_port("mysql://root@[::1]:3307/x", 3306), Some(("::1".into(), 3307)));
-        assert_eq!(host_port("mongodb://a:1,b:2/x", 27017), Some(("a".into(), 1)));
+        assert_eq!(
+            host_port("postgres://u:p@db.local:6543/x?a=b", 5432),
+            Some(("db.local".into(), 6543))
+        );
+        assert_eq!(
+            host_port("postgres://db.local/x", 5432),
+            Some(("db.local".into(), 5432))
+        );
+        assert_eq!(
+            host_port("mysql://root@[::1]:3307/x", 3306),
+            Some(("::1".into(), 3307))
+        );
+        assert_eq!(
+            host_port("mongodb://a:1,b:2/x", 27017),
+            Some(("a".into(), 1))
+        );
         assert_eq!(host_port("postgres:///x?host=/run/postgresql", 5432), None);
     }
 
     #[test]
     fn database_names() {
-        assert_eq!(database_name("postgres://u@h:1/app?x=1").as_deref(), Some("app"));
+        assert_eq!(
+            database_name("postgres://u@h:1/app?x=1").as_deref(),
+            Some("app")
+        );
         assert_eq!(database_name("mysql://u@h:1/"), None);
-        assert_eq!(with_database("postgres://u@h:1/app?x=1", "postgres"), "postgres://u@h:1/postgres?x=1");
+        assert_eq!(
+            with_database("postgres://u@h:1/app?x=1", "postgres"),
+            "postgres://u@h:1/postgres?x=1"
+        );
         assert_eq!(with_database("mysql://u@h", ""), "mysql://u@h/");
     }
 
     #[test]
     fn one_line_messages() {
-        assert_eq!(one_line("database \"x\" does not exist at line 948"), "database \"x\" does not exist");
+        assert_eq!(
+            one_line("database \"x\" does not exist at line 948"),
+            "database \"x\" does not exist"
+        );
         assert_eq!(one_line("first\nsecond"), "first");
         assert_eq!(one_line("kept at line four"), "kept at line four");
     }

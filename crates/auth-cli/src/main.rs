@@ -118,7 +118,11 @@ impl From<DialectArg> for Dialect {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -135,7 +139,10 @@ fn main() -> ExitCode {
 }
 
 fn seconds(flag: &str, s: f64) -> Result<Duration, String> {
-    Duration::try_from_secs_f64(s).ok().filter(|d| !d.is_zero()).ok_or_else(|| format!("--{flag} must be a positive number of seconds"))
+    Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("--{flag} must be a positive number of seconds"))
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -145,18 +152,39 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         connect: seconds("connect-timeout", cli.connect_timeout)?,
         lock: seconds("lock-timeout", cli.lock_timeout)?,
     };
-    let ctx = Ctx { schema, origin, url: cli.database_url, limits };
+    let ctx = Ctx {
+        schema,
+        origin,
+        url: cli.database_url,
+        limits,
+    };
     match cli.command {
-        Command::Generate { adapter, dialect, output, force } => {
-            commands::generate(&ctx, GenerateArgs { target: adapter, dialect: dialect.map(Into::into), output, force })
-        }
+        Command::Generate {
+            adapter,
+            dialect,
+            output,
+            force,
+        } => commands::generate(
+            &ctx,
+            GenerateArgs {
+                target: adapter,
+                dialect: dialect.map(Into::into),
+                output,
+                force,
+            },
+        ),
         Command::Migrate { dry_run, yes } => commands::migrate(ctx, dry_run, yes).await,
         Command::Check { format } => commands::check(ctx, format).await,
         Command::Status => commands::status(ctx).await,
         Command::Setup { yes } => commands::setup(ctx, yes).await,
-        Command::Database { command: DatabaseCommand::Create } => {
-            commands::create_database(&ctx).await.map(|()| ExitCode::SUCCESS)
-        }
-        Command::Cleanup { batch_size, dry_run } => commands::cleanup(ctx, batch_size, dry_run).await,
+        Command::Database {
+            command: DatabaseCommand::Create,
+        } => commands::create_database(&ctx)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Cleanup {
+            batch_size,
+            dry_run,
+        } => commands::cleanup(ctx, batch_size, dry_run).await,
     }
 }

@@ -12,14 +12,24 @@ pub struct Style {
 impl Style {
     /// Colours for stdout (`err = false`) or stderr, decided from the stream and environment.
     pub fn detect(err: bool) -> Style {
-        let terminal = if err { std::io::stderr().is_terminal() } else { std::io::stdout().is_terminal() };
+        let terminal = if err {
+            std::io::stderr().is_terminal()
+        } else {
+            std::io::stdout().is_terminal()
+        };
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-        Style { on: terminal && !no_color && !dumb }
+        Style {
+            on: terminal && !no_color && !dumb,
+        }
     }
 
     fn paint(self, code: &str, text: &str) -> String {
-        if self.on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     /// Success.

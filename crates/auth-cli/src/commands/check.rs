@@ -34,7 +34,9 @@ fn kind(d: &Difference) -> &'static str {
 fn entry(d: &Difference, reason: Option<&str>) -> Json {
     let mut o = json!({ "kind": kind(d), "table": d.table(), "message": d.to_string(), "migrate_fixes": reason.is_none() });
     match d {
-        Difference::MissingColumn { column, .. } | Difference::TypeMismatch { column, .. } | Difference::Nullable { column, .. } => {
+        Difference::MissingColumn { column, .. }
+        | Difference::TypeMismatch { column, .. }
+        | Difference::Nullable { column, .. } => {
             o["column"] = json!(column);
         }
         Difference::MissingIndex { index, .. } => {
@@ -53,7 +55,11 @@ fn entry(d: &Difference, reason: Option<&str>) -> Json {
 /// The JSON report of a plan.
 pub fn report(plan: &MigrationPlan) -> Json {
     let mut differences: Vec<Json> = plan.changes.iter().map(|d| entry(d, None)).collect();
-    differences.extend(plan.refused.iter().map(|r| entry(&r.difference, Some(r.reason))));
+    differences.extend(
+        plan.refused
+            .iter()
+            .map(|r| entry(&r.difference, Some(r.reason))),
+    );
     let migrate = if plan.is_empty() {
         "nothing to do"
     } else if plan.is_refused() {
@@ -69,15 +75,27 @@ pub async fn check(ctx: Ctx, format: Format) -> Result<ExitCode, String> {
     let url = config::require_database_url(ctx.url.as_deref())?;
     let tables = ctx.schema.models().len();
     let opened = connect::open(&url, ctx.schema, Access::Read, ctx.limits).await?;
-    let plan = opened.db.plan_migration().await.map_err(|e| connect::one_line(&e.to_string()))?;
-    let code = if plan.is_empty() { ExitCode::SUCCESS } else { drift() };
+    let plan = opened
+        .db
+        .plan_migration()
+        .await
+        .map_err(|e| connect::one_line(&e.to_string()))?;
+    let code = if plan.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        drift()
+    };
     if format == Format::Json {
         println!("{}", report(&plan));
         return Ok(code);
     }
     let s = Style::detect(false);
     if plan.is_empty() {
-        println!("{} the database matches the schema ({tables} tables, {})", s.green("ok:"), ctx.origin);
+        println!(
+            "{} the database matches the schema ({tables} tables, {})",
+            s.green("ok:"),
+            ctx.origin
+        );
         return Ok(code);
     }
     for d in &plan.changes {
@@ -91,7 +109,11 @@ pub async fn check(ctx: Ctx, format: Format) -> Result<ExitCode, String> {
     if plan.is_refused() {
         println!(
             "{n} difference(s); `auth-cli migrate` will not run until the {} in red {} made by hand",
-            if plan.refused.len() == 1 { "change" } else { "changes" },
+            if plan.refused.len() == 1 {
+                "change"
+            } else {
+                "changes"
+            },
             if plan.refused.len() == 1 { "is" } else { "are" },
         );
     } else {

@@ -17,8 +17,14 @@ pub async fn cleanup(ctx: Ctx, batch: u64, dry_run: bool) -> Result<ExitCode, St
         return Err("--batch-size must be at least 1".into());
     }
     let url = config::require_database_url(ctx.url.as_deref())?;
-    let access = if dry_run { Access::Read } else { Access::Update };
-    let db = connect::open(&url, ctx.schema, access, ctx.limits).await?.db;
+    let access = if dry_run {
+        Access::Read
+    } else {
+        Access::Update
+    };
+    let db = connect::open(&url, ctx.schema, access, ctx.limits)
+        .await?
+        .db;
     let fail = |e: auth_core::Error| connect::one_line(&e.to_string());
     let now = chrono::Utc::now();
     for model in MODELS {
@@ -31,13 +37,21 @@ pub async fn cleanup(ctx: Ctx, batch: u64, dry_run: bool) -> Result<ExitCode, St
         let mut total = 0u64;
         loop {
             let q = Query::filter(expired.clone()).select(&["id"]).limit(batch);
-            let ids: Vec<Value> =
-                db.find_many(model, &q).await.map_err(fail)?.into_iter().filter_map(|mut r| r.remove("id")).collect();
+            let ids: Vec<Value> = db
+                .find_many(model, &q)
+                .await
+                .map_err(fail)?
+                .into_iter()
+                .filter_map(|mut r| r.remove("id"))
+                .collect();
             if ids.is_empty() {
                 break;
             }
             let n = ids.len() as u64;
-            total += db.delete_many(model, &[Where::in_list("id", ids)]).await.map_err(fail)?;
+            total += db
+                .delete_many(model, &[Where::in_list("id", ids)])
+                .await
+                .map_err(fail)?;
             eprintln!("{model}: {total} deleted so far");
             if n < batch {
                 break;

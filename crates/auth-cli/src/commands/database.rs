@@ -26,16 +26,38 @@ pub async fn create_database(ctx: &Ctx) -> Result<(), String> {
             println!("created SQLite database {}", o.place);
         }
         Kind::Postgres | Kind::Mysql => {
-            let name = connect::database_name(&url).ok_or("name the database in the URL: scheme://host/<database>")?;
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                return Err(format!("database name `{name}`: use letters, digits, `_` and `-`"));
+            let name = connect::database_name(&url)
+                .ok_or("name the database in the URL: scheme://host/<database>")?;
+            if !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "database name `{name}`: use letters, digits, `_` and `-`"
+                ));
             }
-            let admin = connect::with_database(&url, if kind == Kind::Postgres { "postgres" } else { "" });
+            let admin = connect::with_database(
+                &url,
+                if kind == Kind::Postgres {
+                    "postgres"
+                } else {
+                    ""
+                },
+            );
             let (pool, place) = connect::server_pool(&admin, kind, ctx.limits).await?;
             let backend = pool.get_database_backend();
-            let fail = |e: auth_seaorm::sea_orm::DbErr| format!("cannot create database `{name}`: {}", connect::one_line(&e.to_string()));
+            let fail = |e: auth_seaorm::sea_orm::DbErr| {
+                format!(
+                    "cannot create database `{name}`: {}",
+                    connect::one_line(&e.to_string())
+                )
+            };
             let exists = if kind == Kind::Postgres {
-                let q = Statement::from_sql_and_values(backend, "SELECT 1 FROM pg_database WHERE datname = $1", [name.clone().into()]);
+                let q = Statement::from_sql_and_values(
+                    backend,
+                    "SELECT 1 FROM pg_database WHERE datname = $1",
+                    [name.clone().into()],
+                );
                 pool.query_one_raw(q).await.map_err(fail)?.is_some()
             } else {
                 let q = Statement::from_sql_and_values(
@@ -57,7 +79,9 @@ pub async fn create_database(ctx: &Ctx) -> Result<(), String> {
             pool.execute_unprepared(&create).await.map_err(fail)?;
             println!("created {} database `{name}` at {place}", kind.label());
         }
-        Kind::Mongo => println!("MongoDB creates a database with its first collection: `auth-cli migrate` does"),
+        Kind::Mongo => println!(
+            "MongoDB creates a database with its first collection: `auth-cli migrate` does"
+        ),
     }
     Ok(())
 }

@@ -30,24 +30,42 @@ fn dialect(args: &GenerateArgs, ctx: &Ctx) -> Result<Dialect, String> {
     }
     let missing = "pass --dialect postgres|mysql|sqlite (or a --database-url / DATABASE_URL that names the database)";
     let url = config::database_url(ctx.url.as_deref()).ok_or(missing)?;
-    Kind::of(&url)?.dialect().ok_or_else(|| format!("{missing}: a MongoDB URL has no SQL dialect"))
+    Kind::of(&url)?
+        .dialect()
+        .ok_or_else(|| format!("{missing}: a MongoDB URL has no SQL dialect"))
 }
 
 /// Writes `files` (auth-cli's own) and `merged` (the user's files with lines added) under
 /// `root`: all or nothing when a file auth-cli did not write is in the way (`conflicts`, or an
 /// existing file in `files` without auth-cli's header), unless `force`. Files whose content
 /// would not change are left untouched.
-fn write_all(root: &Path, files: &[File], merged: &[File], conflicts: &[PathBuf], force: bool) -> Result<(), String> {
-    let mut foreign: Vec<String> = conflicts.iter().map(|p| root.join(p).display().to_string()).collect();
+fn write_all(
+    root: &Path,
+    files: &[File],
+    merged: &[File],
+    conflicts: &[PathBuf],
+    force: bool,
+) -> Result<(), String> {
+    let mut foreign: Vec<String> = conflicts
+        .iter()
+        .map(|p| root.join(p).display().to_string())
+        .collect();
     for f in files {
         let path = root.join(&f.path);
-        let theirs = std::fs::read_to_string(&path).is_ok_and(|old| !written_by_us(&old) && old != f.text);
-        if (theirs || (path.exists() && !path.is_file())) && !foreign.contains(&path.display().to_string()) {
+        let theirs =
+            std::fs::read_to_string(&path).is_ok_and(|old| !written_by_us(&old) && old != f.text);
+        if (theirs || (path.exists() && !path.is_file()))
+            && !foreign.contains(&path.display().to_string())
+        {
             foreign.push(path.display().to_string());
         }
     }
     if !foreign.is_empty() && !force {
-        let (it, them) = if foreign.len() == 1 { ("it", "it") } else { ("them", "them") };
+        let (it, them) = if foreign.len() == 1 {
+            ("it", "it")
+        } else {
+            ("them", "them")
+        };
         return Err(format!(
             "not overwriting {} (auth-cli did not write {it}): move {them} away, choose another --output, or pass --force",
             foreign.join(", ")
@@ -70,8 +88,15 @@ fn write_all(root: &Path, files: &[File], merged: &[File], conflicts: &[PathBuf]
 
 /// Runs `generate`.
 pub fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<ExitCode, String> {
-    let dialect = if args.target == Target::Mongo { Dialect::Sqlite } else { dialect(&args, ctx)? };
-    let origin = Origin { config: &ctx.origin, dialect: (args.target != Target::Mongo).then_some(dialect) };
+    let dialect = if args.target == Target::Mongo {
+        Dialect::Sqlite
+    } else {
+        dialect(&args, ctx)?
+    };
+    let origin = Origin {
+        config: &ctx.origin,
+        dialect: (args.target != Target::Mongo).then_some(dialect),
+    };
     let single = |files: Vec<File>| -> Result<(), String> {
         let text: String = files.iter().map(|f| f.text.as_str()).collect();
         match &args.output {
@@ -79,18 +104,44 @@ pub fn generate(ctx: &Ctx, args: GenerateArgs) -> Result<ExitCode, String> {
                 print!("{text}");
                 Ok(())
             }
-            Some(path) => write_all(Path::new(""), &[File { path: path.clone(), text }], &[], &[], args.force),
+            Some(path) => write_all(
+                Path::new(""),
+                &[File {
+                    path: path.clone(),
+                    text,
+                }],
+                &[],
+                &[],
+                args.force,
+            ),
         }
     };
     let now = chrono::Utc::now();
     let root = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
     let out = match args.target {
         Target::Sql | Target::Mongo => {
-            single(generate::generate(args.target, dialect, &ctx.schema, &ctx.origin))?;
+            single(generate::generate(
+                args.target,
+                dialect,
+                &ctx.schema,
+                &ctx.origin,
+            ))?;
             return Ok(ExitCode::SUCCESS);
         }
-        Target::Diesel => project::diesel(&root, &ctx.schema, dialect, &origin, &now.format("%Y-%m-%d-%H%M%S").to_string())?,
-        Target::Seaorm => project::seaorm(&root, &ctx.schema, dialect, &origin, &now.format("%Y%m%d_%H%M%S").to_string())?,
+        Target::Diesel => project::diesel(
+            &root,
+            &ctx.schema,
+            dialect,
+            &origin,
+            &now.format("%Y-%m-%d-%H%M%S").to_string(),
+        )?,
+        Target::Seaorm => project::seaorm(
+            &root,
+            &ctx.schema,
+            dialect,
+            &origin,
+            &now.format("%Y%m%d_%H%M%S").to_string(),
+        )?,
     };
     write_all(&root, &out.files, &out.merged, &out.conflicts, args.force)?;
     if out.changes.is_empty() {

@@ -26,7 +26,9 @@ pub fn script(plan: &MigrationPlan, kind: Kind, place: &str) -> String {
         out.push_str(&format!("{c} {}\n", change(d)));
     }
     if plan.is_refused() {
-        out.push_str(&format!("{c} migrate refuses to run while these are left (make them by hand first):\n"));
+        out.push_str(&format!(
+            "{c} migrate refuses to run while these are left (make them by hand first):\n"
+        ));
         for r in &plan.refused {
             out.push_str(&format!("{c}   {r}\n"));
         }
@@ -92,14 +94,24 @@ fn lock_probe(kind: Kind, pool: Option<DatabaseConnection>) -> Option<Probe> {
 /// happened and what to do.
 fn failure(e: &auth_core::Error, kind: Kind, ctx: &Ctx) -> String {
     let e = connect::one_line(&e.to_string());
-    let lock = ["lock timeout", "Lock wait timeout exceeded", "database is locked"].iter().any(|m| e.contains(m));
+    let lock = [
+        "lock timeout",
+        "Lock wait timeout exceeded",
+        "database is locked",
+    ]
+    .iter()
+    .any(|m| e.contains(m));
     if !lock {
         return e;
     }
     {
         let after = match kind {
-            Kind::Mysql => "MySQL had applied the statements before it; run migrate again when the other session is done",
-            _ => "nothing was changed; run migrate again when the other session is done, or raise --lock-timeout",
+            Kind::Mysql => {
+                "MySQL had applied the statements before it; run migrate again when the other session is done"
+            }
+            _ => {
+                "nothing was changed; run migrate again when the other session is done, or raise --lock-timeout"
+            }
         };
         format!(
             "gave up after waiting {} for a lock another session holds on the auth tables: {after}",
@@ -117,12 +129,19 @@ pub async fn migrate(ctx: Ctx, dry_run: bool, yes: bool) -> Result<ExitCode, Str
     let plan = planned.map_err(|e| failure(&e, opened.kind, &ctx))?;
     let (err, out) = (Style::detect(true), Style::detect(false));
     if plan.is_empty() {
-        println!("{} the database matches the schema", out.green("nothing to do:"));
+        println!(
+            "{} the database matches the schema",
+            out.green("nothing to do:")
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if dry_run {
         print!("{}", script(&plan, opened.kind, &opened.place));
-        return Ok(if plan.is_refused() { drift() } else { ExitCode::SUCCESS });
+        return Ok(if plan.is_refused() {
+            drift()
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     if opened.missing_file {
         eprintln!("{} is not there yet: migrate creates it", opened.place);
@@ -139,10 +158,18 @@ pub async fn migrate(ctx: Ctx, dry_run: bool, yes: bool) -> Result<ExitCode, Str
             plan.refused.len()
         ));
     }
-    let question = format!("Apply {} change(s) to {} at {}?", plan.changes.len(), opened.kind.label(), opened.place);
+    let question = format!(
+        "Apply {} change(s) to {} at {}?",
+        plan.changes.len(),
+        opened.kind.label(),
+        opened.place
+    );
     if !yes {
         if !style::interactive() {
-            return Err(format!("not a terminal, so not asking: pass --yes to apply {} change(s)", plan.changes.len()));
+            return Err(format!(
+                "not a terminal, so not asking: pass --yes to apply {} change(s)",
+                plan.changes.len()
+            ));
         }
         if !style::confirm(&question) {
             println!("migration cancelled: nothing was changed");
@@ -153,7 +180,10 @@ pub async fn migrate(ctx: Ctx, dry_run: bool, yes: bool) -> Result<ExitCode, Str
         // The plan was read through a read-only connection: write through a new one.
         Kind::Sqlite => {
             let w = connect::open(&url, ctx.schema.clone(), Access::Create, ctx.limits).await?;
-            let again = w.db.plan_migration().await.map_err(|e| connect::one_line(&e.to_string()))?;
+            let again =
+                w.db.plan_migration()
+                    .await
+                    .map_err(|e| connect::one_line(&e.to_string()))?;
             if again.statements != plan.statements {
                 return Err("the database changed while migrate was asking: run it again".into());
             }

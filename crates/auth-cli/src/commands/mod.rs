@@ -45,7 +45,12 @@ pub fn change(d: &Difference) -> String {
         Difference::MissingTable { table, .. } => format!("create table `{table}` and its indexes"),
         Difference::MissingColumn { table, column, .. } => format!("add column `{table}.{column}`"),
         Difference::MissingIndex { table, index, .. } => {
-            format!("create {}index `{}` on `{table}.{}`", if index.unique { "unique " } else { "" }, index.name, index.column)
+            format!(
+                "create {}index `{}` on `{table}.{}`",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                index.column
+            )
         }
         other => other.to_string(),
     }

@@ -12,16 +12,34 @@ use crate::style::Style;
 pub async fn status(ctx: Ctx) -> Result<ExitCode, String> {
     let url = config::require_database_url(ctx.url.as_deref())?;
     let opened = connect::open(&url, ctx.schema.clone(), Access::Plan, ctx.limits).await?;
-    let plan = opened.db.plan_migration().await.map_err(|e| connect::one_line(&e.to_string()))?;
+    let plan = opened
+        .db
+        .plan_migration()
+        .await
+        .map_err(|e| connect::one_line(&e.to_string()))?;
     let s = Style::detect(false);
-    println!("{} at {} against {}:", opened.kind.label(), opened.place, ctx.origin);
+    println!(
+        "{} at {} against {}:",
+        opened.kind.label(),
+        opened.place,
+        ctx.origin
+    );
     if opened.missing_file {
         println!("  (the file does not exist yet: `auth-cli migrate` creates it)");
     }
     for m in ctx.schema.models() {
-        let pending: Vec<String> = plan.changes.iter().filter(|d| d.table() == m.table).map(change).collect();
-        let refused: Vec<String> =
-            plan.refused.iter().filter(|r| r.difference.table() == m.table).map(ToString::to_string).collect();
+        let pending: Vec<String> = plan
+            .changes
+            .iter()
+            .filter(|d| d.table() == m.table)
+            .map(change)
+            .collect();
+        let refused: Vec<String> = plan
+            .refused
+            .iter()
+            .filter(|r| r.difference.table() == m.table)
+            .map(ToString::to_string)
+            .collect();
         if pending.is_empty() && refused.is_empty() {
             println!("  {}  {}", s.green("applied"), m.table);
         }

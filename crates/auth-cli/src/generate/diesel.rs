@@ -17,9 +17,18 @@ pub fn files(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> Vec<File
     let step = super::step::first(schema, dialect);
     let snapshot = super::snapshot::of(schema, dialect);
     vec![
-        File { path: format!("{MIGRATION}/up.sql").into(), text: up_sql(&step.up, &snapshot, origin) },
-        File { path: format!("{MIGRATION}/down.sql").into(), text: sql::script(&step.down, origin, "diesel") },
-        File { path: "src/schema.rs".into(), text: schema_rs(schema, dialect, origin) },
+        File {
+            path: format!("{MIGRATION}/up.sql").into(),
+            text: up_sql(&step.up, &snapshot, origin),
+        },
+        File {
+            path: format!("{MIGRATION}/down.sql").into(),
+            text: sql::script(&step.down, origin, "diesel"),
+        },
+        File {
+            path: "src/schema.rs".into(),
+            text: schema_rs(schema, dialect, origin),
+        },
     ]
 }
 
@@ -65,7 +74,11 @@ pub fn table_blocks(schema: &Schema, dialect: Dialect) -> Vec<(String, String, S
                 let _ = writeln!(block, "        #[sql_name = \"{}\"]", f.column);
             }
             let ty = sql_type(f, dialect);
-            let ty = if f.required || f.name == "id" { ty.to_string() } else { format!("Nullable<{ty}>") };
+            let ty = if f.required || f.name == "id" {
+                ty.to_string()
+            } else {
+                format!("Nullable<{ty}>")
+            };
             let _ = writeln!(block, "        {col} -> {ty},");
         }
         block.push_str("    }\n}\n");
@@ -82,7 +95,11 @@ pub fn joinables(schema: &Schema) -> Vec<String> {
             let refs: Vec<&Field> = m
                 .fields
                 .iter()
-                .filter(|f| f.references.as_ref().is_some_and(|r| r.model == target.name && r.field == "id"))
+                .filter(|f| {
+                    f.references
+                        .as_ref()
+                        .is_some_and(|r| r.model == target.name && r.field == "id")
+                })
                 .collect();
             if refs.len() == 1 && m.name != target.name {
                 joins.push(format!(

@@ -16,7 +16,17 @@ enum Item {
 }
 
 fn depth(line: &str, open: char, close: char) -> i32 {
-    line.chars().map(|c| if c == open { 1 } else if c == close { -1 } else { 0 }).sum()
+    line.chars()
+        .map(|c| {
+            if c == open {
+                1
+            } else if c == close {
+                -1
+            } else {
+                0
+            }
+        })
+        .sum()
 }
 
 /// The SQL and Rust names of a `table!` block: the SQL name is its `#[sql_name = "…"]` before
@@ -28,9 +38,19 @@ fn table_name(block: &str) -> (String, String) {
         if let Some(rest) = t.strip_prefix("#[sql_name = \"") {
             sql_name = rest.split('"').next().map(str::to_string);
         } else if !t.starts_with("#[") && !t.starts_with("//") && !t.is_empty() {
-            let ident = t.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).next().unwrap_or("");
-            let ident = ident.rsplit('.').next().unwrap_or(ident).trim_start_matches("r#");
-            return (sql_name.unwrap_or_else(|| ident.to_string()), ident.to_string());
+            let ident = t
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .next()
+                .unwrap_or("");
+            let ident = ident
+                .rsplit('.')
+                .next()
+                .unwrap_or(ident)
+                .trim_start_matches("r#");
+            return (
+                sql_name.unwrap_or_else(|| ident.to_string()),
+                ident.to_string(),
+            );
         }
     }
     (sql_name.unwrap_or_default(), String::new())
@@ -64,8 +84,19 @@ fn parse(text: &str) -> Vec<Item> {
                 call.push(' ');
                 call.push_str(next.trim());
             }
-            let inner = call.split_once('(').map_or("", |(_, r)| r).rsplit_once(')').map_or("", |(l, _)| l);
-            items.push(Item::Allow(inner.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).collect()));
+            let inner = call
+                .split_once('(')
+                .map_or("", |(_, r)| r)
+                .rsplit_once(')')
+                .map_or("", |(l, _)| l);
+            items.push(Item::Allow(
+                inner
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            ));
         } else {
             items.push(Item::Other(line.to_string()));
         }
@@ -75,7 +106,16 @@ fn parse(text: &str) -> Vec<Item> {
 
 /// The SQL names of the `table!` blocks in `text`.
 pub fn tables(text: &str) -> Vec<String> {
-    parse(text).into_iter().filter_map(|i| if let Item::Table(n, _, _) = i { Some(n) } else { None }).collect()
+    parse(text)
+        .into_iter()
+        .filter_map(|i| {
+            if let Item::Table(n, _, _) = i {
+                Some(n)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// `existing` with `blocks` ((SQL name, Rust name, block) of the auth tables) put in place,
@@ -92,7 +132,9 @@ pub fn merge(existing: &str, blocks: &[(String, String, String)], joins: &[Strin
         match item {
             Item::Table(name, rust, block) => {
                 allowed.push(rust);
-                let ours = blocks.iter().position(|(t, _, _)| t.eq_ignore_ascii_case(&name));
+                let ours = blocks
+                    .iter()
+                    .position(|(t, _, _)| t.eq_ignore_ascii_case(&name));
                 match ours {
                     Some(i) => {
                         out.push(blocks[i].2.trim_end().to_string());
@@ -191,19 +233,40 @@ mod tests {
         ];
         let joins = vec!["diesel::joinable!(two_factor -> user (user_id));".to_string()];
         let merged = merge(USERS_OWN, &blocks, &joins);
-        assert!(merged.starts_with("// @generated automatically by Diesel CLI.\n\ndiesel::table! {\n    posts (id) {"), "{merged}");
-        assert!(merged.contains("        author -> Text,"), "the user's table is kept: {merged}");
+        assert!(
+            merged.starts_with(
+                "// @generated automatically by Diesel CLI.\n\ndiesel::table! {\n    posts (id) {"
+            ),
+            "{merged}"
+        );
+        assert!(
+            merged.contains("        author -> Text,"),
+            "the user's table is kept: {merged}"
+        );
         assert_eq!(tables(&merged), ["posts", "tags", "user", "twoFactor"]);
-        assert!(merged.contains("diesel::joinable!(two_factor -> user (user_id));"), "{merged}");
-        assert!(merged.contains("(\n    posts,\n    tags,\n    two_factor,\n    user,\n);"), "{merged}");
-        assert_eq!(merge(&merged, &blocks, &joins), merged, "merging again changes nothing");
+        assert!(
+            merged.contains("diesel::joinable!(two_factor -> user (user_id));"),
+            "{merged}"
+        );
+        assert!(
+            merged.contains("(\n    posts,\n    tags,\n    two_factor,\n    user,\n);"),
+            "{merged}"
+        );
+        assert_eq!(
+            merge(&merged, &blocks, &joins),
+            merged,
+            "merging again changes nothing"
+        );
         let newer = vec![(
             "user".to_string(),
             "user".to_string(),
             "diesel::table! {\n    user (id) {\n        id -> Text,\n        nick -> Nullable<Text>,\n    }\n}\n".to_string(),
         ), blocks[1].clone()];
         let updated = merge(&merged, &newer, &joins);
-        assert!(updated.contains("nick -> Nullable<Text>") && updated.contains("author -> Text"), "{updated}");
+        assert!(
+            updated.contains("nick -> Nullable<Text>") && updated.contains("author -> Text"),
+            "{updated}"
+        );
         assert_eq!(tables(&updated), ["posts", "tags", "user", "twoFactor"]);
     }
 }

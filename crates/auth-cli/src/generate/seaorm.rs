@@ -46,9 +46,18 @@ pub fn migration_crate(first: &str, origin: &Origin<'_>) -> Vec<File> {
         origin.header("//!", "seaorm")
     );
     vec![
-        File { path: "migration/Cargo.toml".into(), text: manifest },
-        File { path: "migration/src/lib.rs".into(), text: lib },
-        File { path: "migration/src/main.rs".into(), text: main },
+        File {
+            path: "migration/Cargo.toml".into(),
+            text: manifest,
+        },
+        File {
+            path: "migration/src/lib.rs".into(),
+            text: lib,
+        },
+        File {
+            path: "migration/src/main.rs".into(),
+            text: main,
+        },
     ]
 }
 
@@ -65,10 +74,19 @@ pub fn entities(schema: &Schema, origin: &Origin<'_>, dir: &str, module_file: &s
         module.push('\n');
         prelude.push_str(&use_line);
         prelude.push('\n');
-        out.push(File { path: format!("{dir}/{}.rs", snake(&m.name)).into(), text: entity(schema, m, origin) });
+        out.push(File {
+            path: format!("{dir}/{}.rs", snake(&m.name)).into(),
+            text: entity(schema, m, origin),
+        });
     }
-    out.push(File { path: format!("{dir}/{module_file}").into(), text: module });
-    out.push(File { path: format!("{dir}/prelude.rs").into(), text: prelude });
+    out.push(File {
+        path: format!("{dir}/{module_file}").into(),
+        text: module,
+    });
+    out.push(File {
+        path: format!("{dir}/prelude.rs").into(),
+        text: prelude,
+    });
     out
 }
 
@@ -81,7 +99,11 @@ pub fn entity_lines(schema: &Schema) -> Vec<(&Model, String, String)> {
         .into_iter()
         .map(|m| {
             let module = snake(&m.name);
-            (m, format!("pub mod {module};"), format!("pub use super::{module}::Entity as {};", pascal(&m.name)))
+            (
+                m,
+                format!("pub mod {module};"),
+                format!("pub use super::{module}::Entity as {};", pascal(&m.name)),
+            )
         })
         .collect()
 }

@@ -2,10 +2,10 @@
 //! itself (one comment line), so that a later `generate` writes only what changed since — as
 //! drizzle-kit keeps a snapshot beside each migration, without a file of its own.
 
+use auth_core::Schema;
 use auth_core::schema::diff::{Difference, diff};
 use auth_core::schema::live::{LiveColumn, LiveIndex, LiveSchema, LiveTable};
 use auth_core::sql::Dialect;
-use auth_core::Schema;
 use serde_json::{Value as Json, json};
 
 /// What starts the snapshot line, after the comment marker.
@@ -13,7 +13,12 @@ pub const MARK: &str = "auth-cli schema: ";
 
 fn column_type(schema: &Schema, dialect: Dialect, field: &auth_core::Field) -> String {
     if field.name == "id" && schema.id_strategy().is_numeric() {
-        return dialect.serial_id().split(' ').next().unwrap_or("").to_string();
+        return dialect
+            .serial_id()
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_string();
     }
     dialect.column_type(field).to_string()
 }
@@ -27,9 +32,19 @@ pub fn of(schema: &Schema, dialect: Dialect) -> String {
             let columns: Vec<Json> = m
                 .fields
                 .iter()
-                .map(|f| json!([f.column, column_type(schema, dialect, f), !f.required && f.name != "id"]))
+                .map(|f| {
+                    json!([
+                        f.column,
+                        column_type(schema, dialect, f),
+                        !f.required && f.name != "id"
+                    ])
+                })
                 .collect();
-            let indexes: Vec<Json> = m.indexes().iter().map(|i| json!([i.name, i.column, i.unique])).collect();
+            let indexes: Vec<Json> = m
+                .indexes()
+                .iter()
+                .map(|i| json!([i.name, i.column, i.unique]))
+                .collect();
             json!({ "table": m.table, "columns": columns, "indexes": indexes })
         })
         .collect();
@@ -45,24 +60,42 @@ pub fn parse(json: &str) -> Option<LiveSchema> {
             .as_array()?
             .iter()
             .map(|c| {
-                Some(LiveColumn { name: c[0].as_str()?.into(), data_type: c[1].as_str()?.into(), nullable: c[2].as_bool()? })
+                Some(LiveColumn {
+                    name: c[0].as_str()?.into(),
+                    data_type: c[1].as_str()?.into(),
+                    nullable: c[2].as_bool()?,
+                })
             })
             .collect::<Option<Vec<_>>>()?;
         let indexes = t["indexes"]
             .as_array()?
             .iter()
             .map(|i| {
-                Some(LiveIndex { name: i[0].as_str()?.into(), columns: vec![i[1].as_str()?.into()], unique: i[2].as_bool()? })
+                Some(LiveIndex {
+                    name: i[0].as_str()?.into(),
+                    columns: vec![i[1].as_str()?.into()],
+                    unique: i[2].as_bool()?,
+                })
             })
             .collect::<Option<Vec<_>>>()?;
-        tables.push(LiveTable { name: t["table"].as_str()?.into(), columns, indexes, has_rows: false });
+        tables.push(LiveTable {
+            name: t["table"].as_str()?.into(),
+            columns,
+            indexes,
+            has_rows: false,
+        });
     }
-    Some(LiveSchema { tables, has_columns: true })
+    Some(LiveSchema {
+        tables,
+        has_columns: true,
+    })
 }
 
 /// The snapshot in a generated file's text, if it has one.
 pub fn find(text: &str) -> Option<LiveSchema> {
-    text.lines().find_map(|l| l.split_once(MARK).map(|(_, j)| j)).and_then(parse)
+    text.lines()
+        .find_map(|l| l.split_once(MARK).map(|(_, j)| j))
+        .and_then(parse)
 }
 
 /// What changed since `previous`: the differences a new migration closes.
@@ -78,7 +111,10 @@ mod tests {
     #[test]
     fn a_snapshot_reads_back_as_the_schema_it_was_made_from() {
         for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
-            let schema = SchemaConfig::default().plugin(Plugin::Organization).build().unwrap();
+            let schema = SchemaConfig::default()
+                .plugin(Plugin::Organization)
+                .build()
+                .unwrap();
             let live = parse(&of(&schema, dialect)).unwrap();
             assert!(changes(&schema, dialect, &live).is_empty(), "{dialect:?}");
             let next = SchemaConfig::default()
@@ -87,8 +123,17 @@ mod tests {
                 .field("user", Field::string("nick").optional())
                 .build()
                 .unwrap();
-            let d: Vec<String> = changes(&next, dialect, &live).iter().map(ToString::to_string).collect();
-            assert_eq!(d, ["missing column `user.nick` (field `user.nick`)", "missing table `passkey` (model `passkey`)"]);
+            let d: Vec<String> = changes(&next, dialect, &live)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(
+                d,
+                [
+                    "missing column `user.nick` (field `user.nick`)",
+                    "missing table `passkey` (model `passkey`)"
+                ]
+            );
         }
     }
 }

@@ -30,12 +30,18 @@ pub fn first(schema: &Schema, dialect: Dialect) -> Step {
     let mut models = schema.models_in_dependency_order();
     let changes = models
         .iter()
-        .map(|m| Difference::MissingTable { model: m.name.clone(), table: m.table.clone() })
+        .map(|m| Difference::MissingTable {
+            model: m.name.clone(),
+            table: m.table.clone(),
+        })
         .collect();
     models.reverse();
     Step {
         up: sql::create_schema(dialect, schema),
-        down: models.iter().map(|m| drop_table(dialect, &m.table)).collect(),
+        down: models
+            .iter()
+            .map(|m| drop_table(dialect, &m.table))
+            .collect(),
         changes,
         warnings: Vec::new(),
     }
@@ -54,12 +60,23 @@ pub fn update(schema: &Schema, dialect: Dialect, previous: &LiveSchema) -> Optio
         let q = |s: &str| dialect.quote(s);
         match &d {
             Difference::MissingTable { table, .. } => down.push(drop_table(dialect, table)),
-            Difference::MissingColumn { model, field, table, column, .. } => {
+            Difference::MissingColumn {
+                model,
+                field,
+                table,
+                column,
+                ..
+            } => {
                 let f = schema.model(model).and_then(|m| m.field(field));
-                if f.is_ok_and(|f| f.required && f.default.is_none()) && dialect != Dialect::Sqlite {
+                if f.is_ok_and(|f| f.required && f.default.is_none()) && dialect != Dialect::Sqlite
+                {
                     warnings.push(format!("`{table}.{column}` is required without a default: the migration fails if `{table}` has rows"));
                 }
-                down.push(format!("ALTER TABLE {} DROP COLUMN {}", q(table), q(column)));
+                down.push(format!(
+                    "ALTER TABLE {} DROP COLUMN {}",
+                    q(table),
+                    q(column)
+                ));
             }
             Difference::MissingIndex { table, index, .. } => down.push(match dialect {
                 Dialect::Mysql => format!("DROP INDEX {} ON {}", q(&index.name), q(table)),
@@ -73,5 +90,10 @@ pub fn update(schema: &Schema, dialect: Dialect, previous: &LiveSchema) -> Optio
         changes.push(d);
     }
     down.reverse();
-    Some(Step { up: sql::migration(dialect, schema, &changes), down, changes, warnings })
+    Some(Step {
+        up: sql::migration(dialect, schema, &changes),
+        down,
+        changes,
+        warnings,
+    })
 }
