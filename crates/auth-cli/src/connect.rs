@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use auth_core::sql::Dialect;
-use auth_core::sql::sqlite_url::SqliteUrl;
+use auth_core::sql::sqlite_url::{SqliteMode, SqliteUrl};
 use auth_core::{AuthDb, Schema};
 use auth_seaorm::sea_orm::{self, ConnectOptions, DatabaseConnection, DbErr, RuntimeErr};
 
@@ -214,6 +214,9 @@ fn open_sqlite(
     let (target, missing_file) = match (access, missing) {
         (Access::Read | Access::Update, true) => {
             return Err(format!("no SQLite database at {place}"));
+        }
+        (Access::Plan, true) if !matches!(parsed, SqliteUrl::File { mode: SqliteMode::Create, .. }) => {
+            return Err(format!("no SQLite database at {place} (the URL's mode does not create one)"));
         }
         (Access::Plan, true) => (":memory:", true),
         _ => (url, false),

@@ -104,20 +104,18 @@ fn failure(e: &auth_core::Error, kind: Kind, ctx: &Ctx) -> String {
     if !lock {
         return e;
     }
-    {
-        let after = match kind {
-            Kind::Mysql => {
-                "MySQL had applied the statements before it; run migrate again when the other session is done"
-            }
-            _ => {
-                "nothing was changed; run migrate again when the other session is done, or raise --lock-timeout"
-            }
-        };
-        format!(
-            "gave up after waiting {} for a lock another session holds on the auth tables: {after}",
-            connect::secs(ctx.limits.lock)
-        )
-    }
+    let after = match kind {
+        Kind::Mysql => {
+            "MySQL had applied the statements before it; run migrate again when the other session is done"
+        }
+        _ => {
+            "nothing was changed; run migrate again when the other session is done, or raise --lock-timeout"
+        }
+    };
+    format!(
+        "gave up after waiting {} for a lock another session holds on the auth tables: {after}",
+        connect::secs(ctx.limits.lock)
+    )
 }
 
 /// Runs `migrate`.
