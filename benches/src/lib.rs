@@ -7,7 +7,10 @@
 //! `seaorm/postgres`, `seaorm/mysql`, `mongo/mongodb`; the diesel-async rows need the `async`
 //! feature), `--quick` (fewer samples), `--no-scale` (skip the 1k→1M
 //! flatness run), `--scale 1000,10000,...`, `--scale-only`, `--users N`, `--sessions N`,
-//! `--out DIR`, `--no-round-trips`. Unreachable servers give `skipped (why, env var)` lines.
+//! `--out DIR`, `--no-round-trips`, `--redis-only` (per row only the session lookup through
+//! Redis, `AUTH_TEST_REDIS_URL`). Every row also times the session lookup with sessions in Redis
+//! (secondary storage) against its own database lookup. Unreachable servers give
+//! `skipped (why, env var)` lines.
 
 pub mod diesel_raw;
 pub mod harness;
@@ -44,6 +47,8 @@ pub struct Config {
     pub round_trips: bool,
     /// Where the CSV of the flatness run goes.
     pub out_dir: std::path::PathBuf,
+    /// Per row, only the session lookup through Redis (against the database's).
+    pub redis_only: bool,
 }
 
 impl Config {
@@ -66,7 +71,8 @@ impl Config {
             scale,
             quick,
             scale_only: args.iter().any(|a| a == "--scale-only"),
-            round_trips: !args.iter().any(|a| a == "--no-round-trips"),
+            round_trips: !args.iter().any(|a| a == "--no-round-trips") && !args.iter().any(|a| a == "--redis-only"),
+            redis_only: args.iter().any(|a| a == "--redis-only"),
             out_dir: get("--out")
                 .map(Into::into)
                 .unwrap_or_else(|| std::env::temp_dir().join("auth-bench")),
@@ -168,6 +174,8 @@ pub fn run(cfg: &Config) {
     let started = Instant::now();
     let mut lines = Vec::new();
     let schema = Schema::better_auth();
+    let redis = rt.block_on(auth_redis::RedisStorage::connect(&redis_url()));
+    let _ = REDIS.set(redis.map_err(|e| format!("{e}; set AUTH_TEST_REDIS_URL")));
 
     if cfg.wants("rusqlite/sqlite") {
         rt.block_on(async {
@@ -177,6 +185,9 @@ pub fn run(cfg: &Config) {
             let conn = raw.conn.clone();
             let plan = cfg.plan(true);
             bench_row("rusqlite/sqlite", "rusqlite, prepare_cached, direct call", &db, &mut raw, cfg, plan, &mut lines).await;
+            if cfg.redis_only {
+                return;
+            }
             // The hop the adapter pays on every call, measured alone.
             let s = cfg.sessions;
             let (hop, direct) = pair(
@@ -212,7 +223,7 @@ pub fn run(cfg: &Config) {
                 baseline_ns: Some(b),
                 note: "rusqlite, prepare_cached, direct call".into(),
             });
-            concurrency("rusqlite/sqlite", &db, cfg.sessions, &mut lines).await;
+            concurrency("rusqlite/sqlite", &db, cfg, &mut lines).await;
         });
     }
 
@@ -226,7 +237,7 @@ pub fn run(cfg: &Config) {
                 .expect("pragmas");
             let mut raw = diesel_raw::DieselSqliteRaw { conn };
             bench_row("diesel/sqlite", "diesel DSL, own connection", &db, &mut raw, cfg, cfg.plan(true), &mut lines).await;
-            concurrency("diesel/sqlite", &db, cfg.sessions, &mut lines).await;
+            concurrency("diesel/sqlite", &db, cfg, &mut lines).await;
         });
     }
 
@@ -275,6 +286,9 @@ pub fn run(cfg: &Config) {
                     let note = "diesel DSL (sync), own connection";
                     ops_row("diesel-async/postgres", note, &async_db, &mut raw, cfg, plan, &mut lines).await;
                 }
+                if cfg.redis_only {
+                    return;
+                }
                 // The hop an async application on sync diesel pays, measured alone.
                 let hop_raw = std::sync::Arc::new(std::sync::Mutex::new(diesel_raw::DieselPgRaw {
                     conn: diesel::PgConnection::establish(&url).expect("pg connection"),
@@ -313,9 +327,11 @@ pub fn run(cfg: &Config) {
                     round_trips(&mut raw, &dbs, cfg, &mut lines).await;
                 }
                 for (row, db) in &dbs {
-                    concurrency(row, db, cfg.sessions, &mut lines).await;
+                    concurrency(row, db, cfg, &mut lines).await;
                 }
-                explain_pg(&mut raw, &noping, cfg).await;
+                if !cfg.redis_only {
+                    explain_pg(&mut raw, &noping, cfg).await;
+                }
             }),
         }
     }
@@ -341,7 +357,7 @@ pub fn run(cfg: &Config) {
                 seed(&mut raw, cfg, plan).await;
                 if cfg.wants("diesel/mysql") {
                     ops_row("diesel/mysql", "diesel DSL, own connection", &db, &mut raw, cfg, plan, &mut lines).await;
-                    concurrency("diesel/mysql", &db, cfg.sessions, &mut lines).await;
+                    concurrency("diesel/mysql", &db, cfg, &mut lines).await;
                 }
                 #[cfg(feature = "async")]
                 if cfg.wants("diesel-async/mysql") {
@@ -351,7 +367,7 @@ pub fn run(cfg: &Config) {
                         .expect("adapter");
                     let note = "diesel DSL (sync), own connection";
                     ops_row("diesel-async/mysql", note, &db, &mut raw, cfg, plan, &mut lines).await;
-                    concurrency("diesel-async/mysql", &db, cfg.sessions, &mut lines).await;
+                    concurrency("diesel-async/mysql", &db, cfg, &mut lines).await;
                 }
             }),
         }
@@ -381,7 +397,7 @@ pub fn run(cfg: &Config) {
                     let conn = diesel::PgConnection::establish(&url).expect("pg connection");
                     round_trips(&mut diesel_raw::DieselPgRaw { conn }, &[(row.as_str(), &db)], cfg, &mut lines).await;
                 }
-                concurrency(&row, &db, cfg.sessions, &mut lines).await;
+                concurrency(&row, &db, cfg, &mut lines).await;
             }),
         }
     }
@@ -405,7 +421,7 @@ pub fn run(cfg: &Config) {
                     let db = auth_mongo::from_client(client.clone(), "auth_bench", schema.clone()).await.expect("mongo adapter");
                     let mut raw = mongo_raw::MongoRaw::new(&client.database("auth_bench"));
                     bench_row("mongo/mongodb", "mongodb driver", &db, &mut raw, cfg, cfg.plan(false), &mut lines).await;
-                    concurrency("mongo/mongodb", &db, cfg.sessions, &mut lines).await;
+                    concurrency("mongo/mongodb", &db, cfg, &mut lines).await;
                 }
             }
         });
@@ -415,7 +431,7 @@ pub fn run(cfg: &Config) {
         harness::print_table(&lines);
     }
 
-    if !cfg.scale.is_empty() {
+    if !cfg.scale.is_empty() && !cfg.redis_only {
         let mut points = Vec::new();
         rt.block_on(scale(cfg, &dir, &mut points));
         print_scale(cfg, &points);
@@ -467,6 +483,9 @@ async fn ops_row<R: Raw>(
     let week = || Utc::now() + chrono::Duration::days(7);
     let uids: Vec<String> = (0..u).map(|i| raw.user_id(i)).collect();
     let uids = &uids;
+    if cfg.redis_only {
+        return redis_lookup(row, db, uids, cfg, plan, lines).await;
+    }
     raw.seed_verifications(&format!("a{tag}"), plan.total()).await;
     raw.seed_verifications(&format!("r{tag}"), plan.total()).await;
     raw.analyze().await;
@@ -596,10 +615,62 @@ async fn ops_row<R: Raw>(
         assert_eq!(n as usize, expired);
     }
     push(OPS[8], (harness::median(&mut ta), harness::median(&mut tb)));
+    redis_lookup(row, db, uids, cfg, plan, lines).await;
+}
+
+/// Redis for the secondary-storage lines, connected once per run (`None`: unreachable).
+static REDIS: std::sync::OnceLock<Result<auth_redis::RedisStorage, String>> = std::sync::OnceLock::new();
+
+fn redis_url() -> String {
+    std::env::var("AUTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// The session lookup with sessions in Redis (Better Auth's secondary storage, sessions there
+/// only) against the same adapter's lookup in its database, over 1,000 sessions each.
+async fn redis_lookup(row: &str, db: &AuthDb, uids: &[String], cfg: &Config, plan: Plan, lines: &mut Vec<Line>) {
+    let op = "find session by token (+user), via Redis";
+    let redis = match REDIS.get() {
+        Some(Ok(r)) => r.clone(),
+        Some(Err(why)) => return skipped(lines, &format!("{row} via Redis"), why.clone()),
+        None => return,
+    };
+    let prefix = format!("auth-bench-{}-{}:", std::process::id(), row.replace('/', "-"));
+    let cached = db
+        .clone()
+        .with_secondary_storage(auth_core::SecondaryConfig::new(std::sync::Arc::new(redis.with_key_prefix(prefix))));
+    let n = 1_000.min(cfg.sessions);
+    let expires = Utc::now() + chrono::Duration::minutes(30);
+    let mut tokens = Vec::with_capacity(n);
+    for i in 0..n {
+        let s = cached.create_session(NewSession::new(&uids[i % uids.len()], expires)).await.expect("session in Redis");
+        tokens.push(s.token);
+    }
+    let r = pair(
+        plan,
+        async |i| {
+            assert!(cached.find_session(&tokens[i * 7919 % n]).await.expect("find via Redis").is_some());
+        },
+        async |i| {
+            assert!(db.find_session(&token(i * 7919 % n)).await.expect("find session").is_some());
+        },
+    )
+    .await;
+    eprintln!("  {row} {op}: {} vs {}", harness::human(r.0), harness::human(r.1));
+    lines.push(Line {
+        op: op.into(),
+        row: row.into(),
+        adapter_ns: Some(r.0),
+        baseline_ns: Some(r.1),
+        note: "baseline: the same adapter's lookup in its database (hot set of 1,000)".into(),
+    });
 }
 
 /// Session lookups from 8 and 64 concurrent tasks on one adapter (one pool): throughput.
-async fn concurrency(row: &str, db: &AuthDb, sessions: usize, lines: &mut Vec<Line>) {
+async fn concurrency(row: &str, db: &AuthDb, cfg: &Config, lines: &mut Vec<Line>) {
+    if cfg.redis_only {
+        return;
+    }
+    let sessions = cfg.sessions;
     for tasks in [8usize, 64] {
         let per_task = 4_000 / tasks;
         let run = async || {

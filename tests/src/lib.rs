@@ -25,6 +25,7 @@ pub mod better_auth;
 pub mod private_server;
 pub mod reference;
 pub mod scratch;
+pub mod storage_suite;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -35,7 +36,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use auth_core::{AuthDb, Capabilities, Result, SchemaConfig};
 
 pub use cases::{Case, all_cases};
-pub use context::Ctx;
+pub use context::{Ctx, StorageFactory, StoreMode};
 
 /// What a factory tests, or why it cannot.
 #[derive(Debug, Clone)]
@@ -58,16 +59,61 @@ pub trait Factory: Send + Sync + 'static {
     fn adapter(&self, config: SchemaConfig) -> BoxFuture<'static, Result<AuthDb>>;
 }
 
-/// Every registered trial for these factories.
-pub fn trials(factories: Vec<Arc<dyn Factory>>) -> Vec<Trial> {
-    let rt = Arc::new(
+/// The groups of the typed layer ([`auth_core::AuthStore`]): they run once more with secondary
+/// storage, in both of its modes.
+pub const TYPED_GROUPS: &[&str] = &["auth", "hooks"];
+
+/// The runs of the typed-layer groups with secondary storage: trial prefix and mode.
+const SECONDARY_RUNS: &[(&str, StoreMode)] =
+    &[("secondary", StoreMode::Secondary), ("secondary-db", StoreMode::SecondaryAndDatabase)];
+
+fn runtime() -> Arc<tokio::runtime::Runtime> {
+    Arc::new(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(4)
             .enable_all()
             .build()
             .expect("the test runtime starts"),
-    );
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    )
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// One trial: the case run on `factory` in `mode`, or an ignored (failing under CI) trial when
+/// the backend is unavailable.
+fn case_trial(
+    rt: &Arc<tokio::runtime::Runtime>,
+    factory: &Arc<dyn Factory>,
+    target: &Target,
+    name: String,
+    case: &Case,
+    mode: StoreMode,
+    storage: &StorageFactory,
+) -> Trial {
+    let trial = match &target.unavailable {
+        Some(why) => {
+            let why = why.clone();
+            Trial::test(name, move || Err(Failed::from(format!("backend unavailable: {why}")))).with_ignored_flag(!in_ci())
+        }
+        None => {
+            let (rt, factory, caps, run, storage) =
+                (rt.clone(), factory.clone(), target.capabilities, case.run, storage.clone());
+            Trial::test(name, move || {
+                let ctx = Ctx::new(factory, caps).with_mode(mode, storage);
+                rt.block_on(run(ctx)).map_err(|e| Failed::from(format!("{e}")))
+            })
+        }
+    };
+    trial.with_kind(target.label.clone())
+}
+
+/// Every registered trial for these factories: each case, the typed-layer groups again with
+/// in-process secondary storage (`secondary::…`, `secondary-db::…`), and the differential run.
+pub fn trials(factories: Vec<Arc<dyn Factory>>) -> Vec<Trial> {
+    let rt = runtime();
+    let memory = context::memory();
     let mut out = Vec::new();
     for factory in factories {
         let target = factory.target();
@@ -76,28 +122,16 @@ pub fn trials(factories: Vec<Arc<dyn Factory>>) -> Vec<Trial> {
                 continue;
             }
             let name = format!("{}::{}", case.group, case.name);
-            let trial = match &target.unavailable {
-                Some(why) => {
-                    let why = why.clone();
-                    Trial::test(name, move || Err(Failed::from(format!("backend unavailable: {why}"))))
-                        .with_ignored_flag(!in_ci)
-                }
-                None => {
-                    let (rt, factory, caps, run) = (rt.clone(), factory.clone(), target.capabilities, case.run);
-                    Trial::test(name, move || {
-                        rt.block_on(run(Ctx::new(factory, caps))).map_err(|e| Failed::from(format!("{e}")))
-                    })
-                }
-            };
-            out.push(trial.with_kind(target.label.clone()));
+            out.push(case_trial(&rt, &factory, &target, name, &case, StoreMode::Database, &memory));
         }
+        out.extend(secondary_trials(&rt, &factory, &target, &memory));
         let trial = match &target.unavailable {
             Some(why) => {
                 let why = why.clone();
                 Trial::test("differential::random_operations", move || {
                     Err(Failed::from(format!("backend unavailable: {why}")))
                 })
-                .with_ignored_flag(!in_ci)
+                .with_ignored_flag(!in_ci())
             }
             None => {
                 let (rt, factory) = (rt.clone(), factory.clone());
@@ -109,6 +143,32 @@ pub fn trials(factories: Vec<Arc<dyn Factory>>) -> Vec<Trial> {
         out.push(trial.with_kind(target.label.clone()));
     }
     out
+}
+
+fn secondary_trials(
+    rt: &Arc<tokio::runtime::Runtime>,
+    factory: &Arc<dyn Factory>,
+    target: &Target,
+    storage: &StorageFactory,
+) -> Vec<Trial> {
+    let mut out = Vec::new();
+    for &(prefix, mode) in SECONDARY_RUNS {
+        for case in all_cases() {
+            if TYPED_GROUPS.contains(&case.group) && (case.requires)(&target.capabilities) {
+                let name = format!("{prefix}::{}::{}", case.group, case.name);
+                out.push(case_trial(rt, factory, target, name, &case, mode, storage));
+            }
+        }
+    }
+    out
+}
+
+/// The typed-layer groups ([`TYPED_GROUPS`]) on `factory` with the secondary storage
+/// `storage` makes (a fresh one per adapter), in both secondary modes: how a
+/// [`auth_core::SecondaryStorage`] implementation runs them against its own store.
+pub fn typed_trials(factory: Arc<dyn Factory>, storage: StorageFactory) -> Vec<Trial> {
+    let target = factory.target();
+    secondary_trials(&runtime(), &factory, &target, &storage)
 }
 
 /// Runs the suite for these factories with libtest's command line; the test binary's `main`.

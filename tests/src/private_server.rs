@@ -1,4 +1,4 @@
-//! Private PostgreSQL and MariaDB servers for adapters' fault tests: a fresh data directory in
+//! Private PostgreSQL, MariaDB and Redis servers for fault tests: a fresh data directory in
 //! a temporary folder, a free port, readiness polling, and stop/start on demand, so the shared
 //! servers stay up. Dropping a [`PrivateServer`] kills the server and removes its folder, also
 //! when a test panics.
@@ -15,6 +15,8 @@ pub enum Kind {
     Postgres,
     /// MariaDB (`mariadb-install-db`, `mariadbd --user=root`).
     Mariadb,
+    /// Redis (`redis-server`), keeping its data in an append-only file across restarts.
+    Redis,
 }
 
 /// A server of our own; stopped and deleted on drop.
@@ -23,7 +25,7 @@ pub struct PrivateServer {
     dir: PathBuf,
     port: u16,
     bin: PathBuf,
-    /// MariaDB runs as our child; PostgreSQL is managed by `pg_ctl`.
+    /// MariaDB and Redis run as our children; PostgreSQL is managed by `pg_ctl`.
     child: Option<Child>,
     running: bool,
 }
@@ -128,6 +130,11 @@ impl PrivateServer {
                 run(init, "mariadb-install-db")?;
                 PrivateServer { kind, dir: base, port, bin, child: None, running: false }
             }
+            Kind::Redis => {
+                let bin = which("redis-server").ok_or("redis-server not found")?;
+                std::fs::create_dir_all(base.join("data")).map_err(|e| format!("data dir: {e}"))?;
+                PrivateServer { kind, dir: base, port, bin, child: None, running: false }
+            }
         };
         server.resume()?;
         Ok(server)
@@ -138,6 +145,7 @@ impl PrivateServer {
         match self.kind {
             Kind::Postgres => format!("postgres://postgres@127.0.0.1:{}/{database}", self.port),
             Kind::Mariadb => format!("mysql://root@127.0.0.1:{}/{database}", self.port),
+            Kind::Redis => format!("redis://127.0.0.1:{}/{database}", self.port),
         }
     }
 
@@ -191,6 +199,18 @@ impl PrivateServer {
                     .map_err(|e| format!("mariadbd: {e}"))?;
                 self.child = Some(child);
             }
+            Kind::Redis => {
+                let child = Command::new(&self.bin)
+                    .args(["--bind", "127.0.0.1", "--port", &self.port.to_string(), "--save", ""])
+                    .args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
+                    .arg(&data)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .map_err(|e| format!("redis-server: {e}"))?;
+                self.child = Some(child);
+            }
         }
         self.running = true;
         self.wait_ready(Duration::from_secs(40))
@@ -225,11 +245,13 @@ impl PrivateServer {
                 .args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-d", "postgres", "-tAc", "SELECT 1"])
                 .output(),
             Kind::Mariadb => Command::new("mysql").args(["-h", "127.0.0.1", "-P", &port, "-uroot", "-e", "SELECT 1"]).output(),
+            Kind::Redis => Command::new("redis-cli").args(["-h", "127.0.0.1", "-p", &port, "ping"]).output(),
         };
         out.is_ok_and(|o| o.status.success())
     }
 
-    /// Stops the server abruptly (PostgreSQL `pg_ctl stop -m immediate`, MariaDB SIGKILL): open
+    /// Stops the server abruptly (PostgreSQL `pg_ctl stop -m immediate`, MariaDB and Redis
+    /// SIGKILL): open
     /// connections see their socket close; nothing is shut down cleanly.
     pub fn crash(&mut self) {
         if !self.running {
@@ -241,7 +263,7 @@ impl PrivateServer {
                 c.arg("-D").arg(self.dir.join("data")).args(["-m", "immediate", "-w", "-t", "20", "stop"]);
                 let _ = run(c, "pg_ctl stop");
             }
-            Kind::Mariadb => {
+            Kind::Mariadb | Kind::Redis => {
                 if let Some(mut child) = self.child.take() {
                     let _ = child.kill();
                     let _ = child.wait();

@@ -17,6 +17,7 @@ const FLAGS: &[(&str, bool)] = &[
     ("--no-scale", false),
     ("--scale-only", false),
     ("--no-round-trips", false),
+    ("--redis-only", false),
 ];
 
 /// Runs `cargo bench -p auth-bench --features async --bench adapters -- <args>`; its stdout is
@@ -34,7 +35,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             Some((_, false)) => i += 1,
             None => {
                 return Err(format!(
-                    "unknown argument `{}` (use --rows rusqlite/sqlite,diesel/postgres,..., --quick, --no-scale, --scale-only, --scale 1000,10000, --users N, --sessions N, --out DIR, --no-round-trips)",
+                    "unknown argument `{}` (use --rows rusqlite/sqlite,diesel/postgres,..., --quick, --no-scale, --scale-only, --scale 1000,10000, --users N, --sessions N, --out DIR, --no-round-trips, --redis-only)",
                     args[i]
                 ));
             }

@@ -26,6 +26,8 @@ struct Row {
     passed: usize,
     failed: usize,
     skipped: usize,
+    /// Database-hook cases (`hooks::`, with or without secondary storage): passed, registered.
+    hooks: (usize, usize),
     seconds: f64,
     skip_reason: Option<String>,
     failures: String,
@@ -110,6 +112,10 @@ fn run_row(root: &std::path::Path, krate: &str, features: &str, label: &str) -> 
     let tag = format!("[{label}] ");
     for line in stdout.lines() {
         let Some(rest) = line.strip_prefix("test ").and_then(|l| l.strip_prefix(&tag)) else { continue };
+        if rest.contains("hooks::") {
+            row.hooks.1 += 1;
+            row.hooks.0 += usize::from(rest.ends_with("... ok"));
+        }
         if rest.ends_with("... ok") {
             row.passed += 1;
         } else if rest.ends_with("... FAILED") {
@@ -133,10 +139,11 @@ fn run_row(root: &std::path::Path, krate: &str, features: &str, label: &str) -> 
 
 fn print_matrix(rows: &[Row]) {
     println!();
-    println!("{:<24} {:>7} {:>7} {:>8} {:>8}", "adapter/backend", "passed", "failed", "skipped", "time");
-    println!("{}", "-".repeat(58));
+    println!("{:<24} {:>7} {:>7} {:>8} {:>8} {:>8}", "adapter/backend", "passed", "failed", "skipped", "hooks", "time");
+    println!("{}", "-".repeat(67));
     for r in rows {
-        println!("{:<24} {:>7} {:>7} {:>8} {:>7.1}s", r.label, r.passed, r.failed, r.skipped, r.seconds);
+        let hooks = format!("{}/{}", r.hooks.0, r.hooks.1);
+        println!("{:<24} {:>7} {:>7} {:>8} {:>8} {:>7.1}s", r.label, r.passed, r.failed, r.skipped, hooks, r.seconds);
     }
     println!();
     for r in rows {

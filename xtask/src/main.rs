@@ -1,11 +1,13 @@
 //! `cargo xtask …`: workspace tasks.
 //!
 //! - `conformance [--adapter a,b] [--backend x,y]`: runs the conformance suite for every
-//!   adapter × backend and prints the matrix; exits non-zero on any failure.
+//!   adapter × backend and prints the matrix (with the database-hook cases passed per row);
+//!   exits non-zero on any failure.
 //! - `bench [--rows a/b,...] [--quick] [--no-scale]`: runs the `auth-bench` benchmarks and prints
 //!   one table (adapter against the raw driver, per operation); see `docs/performance.md`.
-//! - `vendor <adapter> <dest>`: copies an adapter crate and `auth-core` into `dest`, with every
-//!   workspace-inherited setting written out, so they build on their own.
+//! - `vendor <adapter> <dest>`: copies an adapter crate (or `redis`, the secondary storage) and
+//!   `auth-core` into `dest`, with every workspace-inherited setting written out, so they build
+//!   on their own.
 //! - `soak [--release] [--backend a,b] [--secs N] [--tasks N]`: the mixed-workload soak run on
 //!   every adapter × backend (the `soak/` crate); prints operations and errors per backend.
 

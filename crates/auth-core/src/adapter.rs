@@ -10,7 +10,11 @@ use crate::backend::Capabilities;
 use crate::error::{Error, Result};
 use crate::query::{CreateOptions, Query, Where};
 use crate::schema::Schema;
+use crate::store::StoreConfig;
 use crate::value::Row;
+
+/// Work to run once the current transaction commits; see [`Adapter::after_commit`].
+pub type Deferred = Box<dyn FnOnce() -> BoxFuture<'static, Result<()>> + Send>;
 
 /// The body of a transaction, boxed so [`Adapter`] stays object-safe; see
 /// [`AdapterExt::transaction`] for the convenient form.
@@ -70,8 +74,21 @@ pub trait Adapter: Send + Sync {
     ) -> Result<Option<Row>>;
 
     /// Runs `f` in a transaction: every write commits together, or none when `f` fails.
-    /// Inside a transaction, this reuses it instead of nesting.
+    /// Inside a transaction, this reuses it instead of nesting. Work queued with
+    /// [`Adapter::after_commit`] runs after the commit, in order; the first error it returns is
+    /// the transaction's result (the writes stay committed).
     async fn run_transaction(&self, f: TxFn<'_>) -> Result<()>;
+
+    /// The typed layer's configuration: database hooks and secondary storage.
+    fn store_config(&self) -> &StoreConfig {
+        StoreConfig::none()
+    }
+
+    /// Runs `job` once the current transaction commits (Better Auth's
+    /// `queueAfterTransactionHook`): at once outside a transaction, never when it rolls back.
+    async fn after_commit(&self, job: Deferred) -> Result<()> {
+        job().await
+    }
 }
 
 /// Conveniences over any [`Adapter`].

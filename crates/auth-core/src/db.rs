@@ -5,21 +5,24 @@
 //! planning. Backends receive only normalised operations on physical tables.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::Utc;
 
-use crate::adapter::{Adapter, TxFn};
+use crate::adapter::{Adapter, Deferred, TxFn};
 use crate::backend::{
     Backend, Capabilities, Cond, Delete, Filter, Insert, JoinOne, Op, Select, Set, Transaction, Update,
 };
 use crate::codec::{canonical, decode, encode};
 use crate::error::{Error, Result};
+use crate::hooks::Hooks;
 use crate::query::{Connector, CreateOptions, Join, Mode, Operator, Query, Where};
 use crate::schema::diff::{Difference, diff};
 use crate::schema::plan::{MigrationPlan, Refusal};
 use crate::schema::{DefaultValue, FieldType, Model, Schema};
+use crate::secondary::SecondaryConfig;
+use crate::store::StoreConfig;
 use crate::value::{Row, Value, truncate_millis};
 
 /// One-to-many joins return at most this many rows per base row unless the join sets a limit.
@@ -33,6 +36,9 @@ pub struct AuthDb {
     tx: Option<Arc<dyn Transaction>>,
     schema: Arc<Schema>,
     caps: Capabilities,
+    config: Arc<StoreConfig>,
+    /// Inside a transaction: the work to run after it commits.
+    deferred: Option<Arc<Mutex<Vec<Deferred>>>>,
 }
 
 impl std::fmt::Debug for AuthDb {
@@ -64,7 +70,21 @@ impl AuthDb {
                 backend.name()
             )));
         }
-        Ok(AuthDb { backend, tx: None, schema: Arc::new(schema), caps })
+        Ok(AuthDb { backend, tx: None, schema: Arc::new(schema), caps, config: Arc::default(), deferred: None })
+    }
+
+    /// The same store with these database hooks (replacing any before), run by every typed
+    /// operation of [`crate::AuthStore`].
+    pub fn with_hooks(mut self, hooks: Hooks) -> Self {
+        Arc::make_mut(&mut self.config).hooks = hooks;
+        self
+    }
+
+    /// The same store with secondary storage, used by [`crate::AuthStore`] where Better Auth
+    /// uses it (sessions, verification values).
+    pub fn with_secondary_storage(mut self, secondary: SecondaryConfig) -> Self {
+        Arc::make_mut(&mut self.config).secondary = Some(secondary);
+        self
     }
 
     /// The same backend (and connections) under another schema, e.g. a newer configuration to
@@ -72,6 +92,8 @@ impl AuthDb {
     pub fn with_schema(&self, schema: Schema) -> Result<Self> {
         let mut db = Self::from_arc(self.backend.clone(), schema)?;
         db.tx = self.tx.clone();
+        db.config = self.config.clone();
+        db.deferred = self.deferred.clone();
         Ok(db)
     }
 
@@ -435,6 +457,20 @@ impl Adapter for AuthDb {
         &self.schema
     }
 
+    fn store_config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    async fn after_commit(&self, job: Deferred) -> Result<()> {
+        match &self.deferred {
+            Some(queue) => {
+                queue.lock().map_err(|_| Error::Transaction("poisoned".into()))?.push(job);
+                Ok(())
+            }
+            None => job().await,
+        }
+    }
+
     fn capabilities(&self) -> Capabilities {
         self.caps
     }
@@ -593,14 +629,24 @@ impl Adapter for AuthDb {
             return f(Arc::new(self.clone())).await;
         }
         let tx: Arc<dyn Transaction> = Arc::from(self.backend.begin().await?);
+        let deferred = Arc::new(Mutex::new(Vec::new()));
         let inner = AuthDb {
             backend: tx.clone(),
             tx: Some(tx.clone()),
             schema: self.schema.clone(),
             caps: self.caps,
+            config: self.config.clone(),
+            deferred: Some(deferred.clone()),
         };
         match f(Arc::new(inner)).await {
-            Ok(()) => tx.commit().await,
+            Ok(()) => {
+                tx.commit().await?;
+                let jobs = std::mem::take(&mut *deferred.lock().map_err(|_| Error::Transaction("poisoned".into()))?);
+                for job in jobs {
+                    job().await?;
+                }
+                Ok(())
+            }
             Err(e) => {
                 // The body's error says what went wrong; a rollback that fails as well (the
                 // connection is gone) ends the transaction all the same.

@@ -89,6 +89,18 @@ pub enum Error {
     /// The backend cannot do what was asked (a capability it does not have).
     #[error("unsupported by this backend: {0}")]
     Unsupported(String),
+    /// A database hook's `before` hook cancelled a create ([`crate::Before::Cancel`]); nothing
+    /// was written.
+    #[error("{operation} on `{model}` was cancelled by a database hook")]
+    Cancelled {
+        /// The model.
+        model: String,
+        /// The operation (`create`).
+        operation: String,
+    },
+    /// A database hook refused the operation with this reason; nothing was written.
+    #[error("rejected by a database hook: {0}")]
+    Rejected(String),
     /// Any other database error, with its source.
     #[error("database error: {message}")]
     Backend {

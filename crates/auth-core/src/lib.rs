@@ -3,7 +3,8 @@
 //! The map of the workspace:
 //! - [`schema`]: Better Auth's tables (core and plugins), customisation, validation.
 //! - [`Adapter`]: model-level operations on rows of [`Value`]s, with [`AdapterExt`] on top.
-//! - [`AuthStore`]: typed auth operations (users, sessions, accounts, verifications).
+//! - [`AuthStore`]: typed auth operations (users, sessions, accounts, verifications), with
+//!   database [`Hooks`] and [`SecondaryStorage`] as Better Auth has them.
 //! - [`Backend`]: the thin physical trait each adapter crate implements; [`AuthDb`] turns any
 //!   backend into an [`Adapter`] (ids, defaults, coercion, where normalisation, joins).
 //! - [`sql`]: the statement builder and DDL shared by the SQL adapters.
@@ -19,23 +20,27 @@ pub mod backend;
 pub mod codec;
 pub mod db;
 pub mod error;
+pub mod hooks;
 pub mod id;
 pub mod models;
 pub mod query;
 pub mod schema;
+pub mod secondary;
 pub mod sql;
 pub mod store;
 pub mod value;
 
-pub use adapter::{Adapter, AdapterExt, TxFn};
+pub use adapter::{Adapter, AdapterExt, Deferred, TxFn};
 pub use backend::{Backend, Capabilities, Record, Transaction};
 pub use db::AuthDb;
 pub use error::{Error, Result};
+pub use hooks::{Before, HookModel, Hooks};
 pub use id::{IdGenerator, IdKind, IdStrategy};
 pub use models::{Account, FromRow, NewAccount, NewSession, NewUser, Session, User, Verification};
 pub use query::{Connector, CreateOptions, Direction, Join, Mode, Operator, Query, Where};
 pub use schema::{DefaultValue, Field, FieldType, Model, OnDelete, Plugin, Schema, SchemaConfig};
-pub use store::AuthStore;
+pub use secondary::{MemoryStorage, SecondaryConfig, SecondaryStorage};
+pub use store::{AuthStore, StoreConfig};
 pub use value::{Row, Value};
 
 /// Builds a [`Row`] from `field => value` pairs.

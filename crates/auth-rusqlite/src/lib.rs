@@ -68,6 +68,9 @@ pub mod guide_doctests {
     /// `docs/README.md`.
     #[doc = include_str!("../../../docs/README.md")]
     pub struct Guide;
+    /// `docs/hooks.md`.
+    #[doc = include_str!("../../../docs/hooks.md")]
+    pub struct Hooks;
     /// `docs/custom-fields.md`.
     #[doc = include_str!("../../../docs/custom-fields.md")]
     pub struct CustomFields;

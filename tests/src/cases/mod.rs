@@ -41,6 +41,7 @@ mod auth;
 mod basic;
 mod customisation;
 mod errors;
+mod hooks;
 mod ids;
 mod joins;
 mod migrations;
@@ -62,6 +63,7 @@ pub fn all_cases() -> Vec<Case> {
         migrations::cases(),
         transactions::cases(),
         auth::cases(),
+        hooks::cases(),
     ]
     .concat()
 }
