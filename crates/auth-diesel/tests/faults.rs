@@ -79,6 +79,7 @@ fn lock_users(kind: Kind, url: &str) -> Box<dyn std::any::Any + Send> {
             c.batch_execute("LOCK TABLES `user` WRITE").expect("lock");
             Box::new(c)
         }
+        Kind::Redis => unreachable!("SQL fault scenarios run on PostgreSQL and MariaDB"),
     }
 }
 
@@ -97,6 +98,7 @@ async fn scenario(kind: Kind) {
             c.batch_execute("CREATE DATABASE auth").expect("create database");
             server.url("auth")
         }
+        Kind::Redis => unreachable!("SQL fault scenarios run on PostgreSQL and MariaDB"),
     };
     let db = open(&url, 8, ACQUIRE);
     db.create_schema().await.expect("tables");

@@ -83,6 +83,7 @@ async fn scenario(kind: Kind) {
             raw(&server.url("mysql")).await.execute_unprepared("CREATE DATABASE auth").await.expect("database");
             server.url("auth")
         }
+        Kind::Redis => unreachable!("SQL fault scenarios run on PostgreSQL and MariaDB"),
     };
     let db = open(&url, 8, ACQUIRE).await;
     db.create_schema().await.expect("tables");
@@ -95,6 +96,7 @@ async fn scenario(kind: Kind) {
     let sql = match kind {
         Kind::Postgres => "LOCK TABLE \"user\" IN ACCESS EXCLUSIVE MODE",
         Kind::Mariadb => "LOCK TABLES `user` WRITE",
+        Kind::Redis => unreachable!("SQL fault scenarios run on PostgreSQL and MariaDB"),
     };
     lock.execute_unprepared(sql).await.expect("lock");
     let waiting = {
