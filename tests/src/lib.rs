@@ -21,8 +21,10 @@
 mod cases;
 mod context;
 mod differential;
+pub mod better_auth;
 pub mod private_server;
 pub mod reference;
+pub mod scratch;
 pub mod storage_suite;
 
 use std::process::ExitCode;

@@ -1,7 +1,7 @@
-//! The schema configuration file (TOML) and the database URL (`--database-url`, `DATABASE_URL`,
-//! or `.env`), as diesel_cli and sea-orm-cli read them.
+//! The schema configuration file (TOML) and the database URL (`--database-url`, `DATABASE_URL`
+//! from the environment or from `.env`), as diesel_cli and sea-orm-cli read them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use auth_core::{Schema, SchemaConfig};
 
@@ -32,25 +32,30 @@ pub fn load(path: Option<&Path>) -> Result<(Schema, String), String> {
     Ok((schema, name))
 }
 
-/// `--database-url`, else `DATABASE_URL` from the environment, else from `./.env`.
-pub fn database_url(flag: Option<String>) -> Result<String, String> {
-    if let Some(url) = flag.filter(|u| !u.is_empty()) {
-        return Ok(url);
-    }
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        return Ok(url);
-    }
-    if let Ok(text) = std::fs::read_to_string(".env") {
-        for line in text.lines() {
-            let line = line.trim().trim_start_matches("export ").trim();
-            if let Some(value) = line.strip_prefix("DATABASE_URL=") {
-                return Ok(value
-                    .trim()
-                    .trim_matches('"')
-                    .trim_matches('\'')
-                    .to_string());
-            }
+/// Loads the first `.env` found in the current directory or a parent into the environment, as
+/// diesel_cli and sea-orm-cli do (dotenvy: `KEY = value`, quotes, `# comments`, `${VAR}`);
+/// variables already set win. Returns the file read, if any; a malformed file is an error.
+pub fn load_dotenv() -> Result<Option<PathBuf>, String> {
+    match dotenvy::dotenv() {
+        Ok(path) => Ok(Some(path)),
+        Err(e) if e.not_found() => Ok(None),
+        Err(dotenvy::Error::LineParse(line, at)) => {
+            Err(format!(".env: cannot parse `{line}` (at character {at})"))
         }
+        Err(e) => Err(format!(".env: {e}")),
     }
-    Err("no database URL: pass --database-url, or set DATABASE_URL (environment or .env)".into())
+}
+
+/// `--database-url`, else `DATABASE_URL` (environment or `.env`).
+pub fn database_url(flag: Option<&str>) -> Option<String> {
+    flag.filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
+}
+
+/// Like [`database_url`], for commands that need one.
+pub fn require_database_url(flag: Option<&str>) -> Result<String, String> {
+    database_url(flag).ok_or_else(|| {
+        "no database URL: pass --database-url, or set DATABASE_URL (environment or .env)".into()
+    })
 }

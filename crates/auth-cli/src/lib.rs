@@ -5,3 +5,5 @@ pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod generate;
+pub mod progress;
+pub mod style;

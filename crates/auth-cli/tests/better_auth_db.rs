@@ -1,226 +1,131 @@
-//! A database laid out the way Better Auth 1.7's own migrations lay it out (inline `UNIQUE`
-//! constraints, `date` columns on SQLite, `timestamp(3)` and `text` on MySQL, defaults from the
-//! database) passes `check`, needs no `migrate`, and the adapters read and write it.
+//! Databases laid out by Better Auth 1.7.25's own migration (`auth_conformance::better_auth`,
+//! the statements it ran): `check` finds them clean, `status` all applied, `migrate` has
+//! nothing to do, and none of the commands (nor the adapters' `connect`) changes a thing: the
+//! SQLite file stays byte for byte the same (journal mode included), the server schemas dump
+//! the same.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::path::Path;
 
-use auth_core::{AuthDb, AuthStore, NewSession, NewUser, Schema};
+use auth_conformance::better_auth;
+use auth_conformance::scratch::{ScratchDb, Server};
+use auth_core::{AuthDb, AuthStore, NewSession, NewUser};
 
 mod support;
+use support::{cli, text, workdir};
 
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_auth-cli"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("auth-cli runs")
+/// Every read-only command, then migrate, against `url`; `unchanged` asserts the database is
+/// as it was after each.
+fn commands_change_nothing(dir: &Path, url: &str, unchanged: impl Fn(&str)) {
+    std::fs::write(dir.join("auth.toml"), better_auth::AUTH_TOML).expect("config");
+    let check = cli(dir, &["check", "--database-url", url]);
+    assert_eq!(check.status.code(), Some(0), "a Better Auth database checks clean: {}", text(&check));
+    unchanged("check");
+    let json = cli(dir, &["check", "--database-url", url, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(report["ok"], true, "{report}");
+    let status = cli(dir, &["status", "--database-url", url]);
+    assert!(text(&status).contains("up to date") && !text(&status).contains("pending"), "{}", text(&status));
+    unchanged("status");
+    for args in [&["migrate", "--dry-run"][..], &["migrate", "--yes"][..]] {
+        let out = cli(dir, &[args, &["--database-url", url]].concat());
+        assert!(text(&out).contains("nothing to do"), "{args:?}: {}", text(&out));
+        unchanged(args.join(" ").as_str());
+    }
+    let dry = cli(dir, &["cleanup", "--dry-run", "--database-url", url]);
+    assert!(text(&dry).contains("session: would delete 0 expired row(s)"), "{}", text(&dry));
+    unchanged("cleanup --dry-run");
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+async fn exercise(db: AuthDb) {
+    let u = db.create_user(NewUser::new("Ba", "ba@example.com")).await.expect("user");
+    let s = db.create_session(NewSession::new(&u.id, chrono::Utc::now() + chrono::Duration::hours(1))).await.expect("session");
+    let (found, user) = db.find_session(&s.token).await.expect("lookup").expect("found");
+    assert_eq!((found.id, user.email), (s.id, "ba@example.com".to_string()));
+    let dup = db.create_user(NewUser::new("Ba2", "ba@example.com")).await;
+    assert!(matches!(dup, Err(auth_core::Error::UniqueViolation { .. })), "{dup:?}");
+    db.delete_user(&u.id).await.expect("delete");
+    assert!(db.find_session(&s.token).await.expect("lookup").is_none(), "the cascade works");
 }
 
-/// Better Auth's core tables in one dialect's spelling: (string, unique string, id reference,
-/// boolean, date, date default, quote).
-fn better_auth_ddl(t: [&str; 6], q: fn(&str) -> String) -> Vec<String> {
-    let [s, us, rf, b, d, dd] = t;
-    let (u, se, a, v) = (q("user"), q("session"), q("account"), q("verification"));
-    let c = |n: &str| q(n);
-    vec![
-        format!(
-            "create table {u} ({} {rf} not null primary key, {} {s} not null, {} {us} not null unique, {} {b} not null, {} {s}, {} {d} default {dd} not null, {} {d} default {dd} not null)",
-            c("id"),
-            c("name"),
-            c("email"),
-            c("emailVerified"),
-            c("image"),
-            c("createdAt"),
-            c("updatedAt")
-        ),
-        format!(
-            "create table {se} ({} {rf} not null primary key, {} {d} not null, {} {us} not null unique, {} {d} default {dd} not null, {} {d} not null, {} {s}, {} {s}, {} {rf} not null references {u} ({}) on delete cascade)",
-            c("id"),
-            c("expiresAt"),
-            c("token"),
-            c("createdAt"),
-            c("updatedAt"),
-            c("ipAddress"),
-            c("userAgent"),
-            c("userId"),
-            c("id")
-        ),
-        format!(
-            "create table {a} ({} {rf} not null primary key, {} {s} not null, {} {s} not null, {} {rf} not null references {u} ({}) on delete cascade, {} {s}, {} {s}, {} {s}, {} {d} null, {} {d} null, {} {s}, {} {s}, {} {d} default {dd} not null, {} {d} not null)",
-            c("id"),
-            c("accountId"),
-            c("providerId"),
-            c("userId"),
-            c("id"),
-            c("accessToken"),
-            c("refreshToken"),
-            c("idToken"),
-            c("accessTokenExpiresAt"),
-            c("refreshTokenExpiresAt"),
-            c("scope"),
-            c("password"),
-            c("createdAt"),
-            c("updatedAt")
-        ),
-        format!(
-            "create table {v} ({} {rf} not null primary key, {} {us} not null, {} {s} not null, {} {d} not null, {} {d} default {dd} not null, {} {d} default {dd} not null)",
-            c("id"),
-            c("identifier"),
-            c("value"),
-            c("expiresAt"),
-            c("createdAt"),
-            c("updatedAt")
-        ),
-        format!(
-            "create index {} on {se} ({})",
-            c("session_userId_idx"),
-            c("userId")
-        ),
-        format!(
-            "create index {} on {a} ({})",
-            c("account_userId_idx"),
-            c("userId")
-        ),
-        format!(
-            "create index {} on {v} ({})",
-            c("verification_identifier_idx"),
-            c("identifier")
-        ),
-    ]
-}
-
-fn exercise(url: &str, db: AuthDb) {
-    let out = cli(&["check", "--database-url", url]);
-    assert!(
-        out.status.success(),
-        "a Better Auth database checks clean: {}",
-        text(&out)
-    );
-    let out = cli(&["migrate", "--database-url", url]);
-    assert!(text(&out).contains("nothing to do"), "{}", text(&out));
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let u = db
-            .create_user(NewUser::new("Ba", "ba@example.com"))
-            .await
-            .expect("user");
-        let s = db
-            .create_session(NewSession::new(
-                &u.id,
-                chrono::Utc::now() + chrono::Duration::hours(1),
-            ))
-            .await
-            .expect("session");
-        let (found, user) = db
-            .find_session(&s.token)
-            .await
-            .expect("lookup")
-            .expect("found");
-        assert_eq!((found.id, user.email), (s.id, "ba@example.com".to_string()));
-        let dup = db.create_user(NewUser::new("Ba2", "ba@example.com")).await;
-        assert!(
-            matches!(dup, Err(auth_core::Error::UniqueViolation { .. })),
-            "{dup:?}"
-        );
-        db.delete_user(&u.id).await.expect("delete");
-        assert!(
-            db.find_session(&s.token).await.expect("lookup").is_none(),
-            "the cascade works"
-        );
-    });
-}
-
-#[test]
-fn sqlite_database_made_by_better_auth() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("ba-sqlite-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_database_made_by_better_auth() {
+    let dir = workdir("ba-sqlite");
     let path = dir.join("ba.db");
     let conn = rusqlite::Connection::open(&path).expect("open");
-    for stmt in better_auth_ddl(
-        [
-            "text",
-            "text",
-            "text",
-            "integer",
-            "date",
-            "CURRENT_TIMESTAMP",
-        ],
-        |s| format!("\"{s}\""),
-    ) {
-        conn.execute_batch(&stmt).expect("DDL");
+    for stmt in better_auth::statements(better_auth::SQLITE) {
+        conn.execute_batch(&stmt).expect("Better Auth's DDL");
     }
     drop(conn);
+    let before = std::fs::read(&path).expect("file");
     let url = format!("file:{}", path.display());
-    let db = AuthDb::new(
-        auth_rusqlite::SqliteBackend::open(&url).expect("open"),
-        Schema::better_auth(),
-    )
-    .expect("adapter");
-    exercise(&url, db);
+    commands_change_nothing(&dir, &url, |what| {
+        assert!(before == std::fs::read(&path).expect("file"), "{what} wrote to the file");
+        for side in ["-wal", "-shm", "-journal"] {
+            assert!(!Path::new(&format!("{}{side}", path.display())).exists(), "{what} left a {side} file");
+        }
+    });
+    let db = auth_rusqlite::connect(&url, better_auth::config().build().expect("schema")).await.expect("connects");
+    assert!(before == std::fs::read(&path).expect("file"), "connect changed nothing (no index, no WAL)");
+    exercise(db).await;
 }
 
-fn server(kind: &str, ddl: Vec<String>) {
-    let Some((url, admin)) = support::fresh_database(kind, "ba") else {
+async fn server(server: Server, script: &str) {
+    let Some(scratch) = ScratchDb::fresh(server, "auth_cli_ba", "layout") else { return };
+    for stmt in better_auth::statements(script) {
+        scratch.exec(&stmt).expect("Better Auth's DDL");
+    }
+    let before = better_auth::dump_schema(&scratch.url).expect("dump");
+    let dir = workdir(&format!("ba-{server:?}"));
+    commands_change_nothing(&dir, &scratch.url, |what| {
+        better_auth::assert_same_schema(&before, &better_auth::dump_schema(&scratch.url).expect("dump"), what);
+    });
+    let db = auth_seaorm::connect(&scratch.url, better_auth::config().build().expect("schema")).await.expect("connects");
+    better_auth::assert_same_schema(&before, &better_auth::dump_schema(&scratch.url).expect("dump"), "connect");
+    exercise(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_database_made_by_better_auth() {
+    server(Server::Postgres, better_auth::POSTGRES).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_database_made_by_better_auth() {
+    server(Server::Mysql, better_auth::MYSQL).await;
+}
+
+/// MongoDB: a unique index on `user.email` under another name (`email_1`, the driver's default)
+/// serves the schema's `user_email_uidx`: neither `migrate` nor `connect` adds a second one.
+#[tokio::test(flavor = "multi_thread")]
+async fn mongodb_index_under_another_name() {
+    use auth_mongo::mongodb::bson::{Document, doc};
+    use auth_mongo::mongodb::options::IndexOptions;
+    use auth_mongo::mongodb::{Client, IndexModel};
+    let base = std::env::var("AUTH_TEST_MONGODB_URL").unwrap_or_else(|_| "mongodb://127.0.0.1:27017".into());
+    let name = format!("auth_cli_ba_{}", std::process::id());
+    let reachable = match Client::with_uri_str(&base).await {
+        Ok(c) => tokio::time::timeout(std::time::Duration::from_secs(3), c.database("admin").run_command(doc! { "ping": 1 }))
+            .await
+            .is_ok_and(|r| r.is_ok())
+            .then_some(c),
+        Err(_) => None,
+    };
+    let Some(client) = reachable else {
+        assert!(std::env::var("CI").is_err(), "MongoDB unreachable at {base} in CI");
+        eprintln!("skipped: MongoDB unreachable at {base} (set AUTH_TEST_MONGODB_URL)");
         return;
     };
-    for stmt in ddl {
-        support::client(kind, &url, &stmt).expect("DDL");
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let backend = rt
-        .block_on(auth_seaorm::SeaOrmBackend::open(&url))
-        .expect("connect");
-    exercise(
-        &url,
-        AuthDb::new(backend, Schema::better_auth()).expect("adapter"),
-    );
-    let name = url.rsplit('/').next().unwrap_or_default().to_string();
-    let _ = support::client(kind, &admin, &format!("DROP DATABASE IF EXISTS {name}"));
-}
-
-#[test]
-fn postgres_database_made_by_better_auth() {
-    server(
-        "postgres",
-        better_auth_ddl(
-            [
-                "text",
-                "text",
-                "text",
-                "boolean",
-                "timestamptz",
-                "CURRENT_TIMESTAMP",
-            ],
-            |s| format!("\"{s}\""),
-        ),
-    );
-}
-
-#[test]
-fn mysql_database_made_by_better_auth() {
-    server(
-        "mysql",
-        better_auth_ddl(
-            [
-                "text",
-                "varchar(255)",
-                "varchar(36)",
-                "tinyint(1)",
-                "timestamp(3)",
-                "CURRENT_TIMESTAMP(3)",
-            ],
-            |s| format!("`{s}`"),
-        ),
-    );
+    let users = client.database(&name).collection::<Document>("user");
+    let unique = IndexOptions::builder().unique(Some(true)).build();
+    users.create_index(IndexModel::builder().keys(doc! { "email": 1 }).options(unique).build()).await.expect("index");
+    let names = || async { users.list_index_names().await.expect("indexes") };
+    let before = names().await;
+    let url = format!("{}/{name}", base.trim_end_matches('/'));
+    let dir = workdir("ba-mongo");
+    let dry = cli(&dir, &["migrate", "--dry-run", "--database-url", &url]);
+    assert!(!text(&dry).contains("user_email_uidx"), "{}", text(&dry));
+    let db = auth_mongo::connect(&base, &name, auth_core::Schema::better_auth()).await.expect("connects");
+    assert_eq!(names().await, before, "no second unique index on user.email");
+    exercise(db).await;
+    client.database(&name).drop().await.expect("drop");
 }

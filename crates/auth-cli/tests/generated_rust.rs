@@ -59,7 +59,7 @@ fn write_project(dir: &Path, manifest_deps: &str, lib: &str, files: &[auth_cli::
 fn check(dir: &Path) {
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../generated-target");
     let out = Command::new(env!("CARGO"))
-        .args(["check", "--quiet", "--manifest-path"])
+        .args(["check", "--quiet", "--offline", "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", target)
         .output()
@@ -127,7 +127,7 @@ fn seaorm_entities_and_migration_compile() {
         let deps = "sea-orm = { version = \"2.0\", default-features = false, features = [\"macros\", \"with-json\", \"with-chrono\"] }\n\
                     sea-orm-migration = { version = \"2.0\", default-features = false }\n\
                     async-trait = \"0.1\"";
-        let lib = "#[path = \"../entity/mod.rs\"]\npub mod entity;\n#[path = \"../migration/m00000000_000001_auth_schema.rs\"]\npub mod migration;\n";
+        let lib = "pub mod entity;\n#[path = \"../migration/src/m00000000_000001_auth_schema.rs\"]\npub mod migration;\n";
         write_project(&dir, deps, lib, &files);
         rustfmt_clean(&files, &dir);
         check(&dir);

@@ -230,9 +230,6 @@ pub trait Backend: Send + Sync + 'static {
     /// A short name for messages (`sqlite`, `postgres`, ...).
     fn name(&self) -> &str;
 
-    /// Creates every table (collection) and index of `schema` that does not exist yet.
-    async fn create_schema(&self, schema: &Schema) -> Result<()>;
-
     /// Inserts one row and returns all its fields, in field order, as stored.
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>>;
 
@@ -261,6 +258,13 @@ pub trait Backend: Send + Sync + 'static {
     fn accepts(&self, field: &Field, live_type: &str) -> bool {
         let _ = (field, live_type);
         true
+    }
+
+    /// The statements [`Backend::migrate`] runs to close `differences`, as text for review
+    /// (`migrate --dry-run`): SQL, or for MongoDB its commands in shell syntax.
+    fn migration_statements(&self, schema: &Schema, differences: &[Difference]) -> Vec<String> {
+        let _ = (schema, differences);
+        Vec::new()
     }
 
     /// Closes the safe `differences` (creates tables, columns, indexes), all or nothing where

@@ -21,6 +21,7 @@ use crate::hooks::Hooks;
 use crate::query::{CreateOptions, Query, Where};
 use crate::relations::Relations;
 use crate::schema::diff::{Difference, diff};
+use crate::schema::plan::{MigrationPlan, Refusal};
 use crate::schema::{DefaultValue, FieldType, Model, Schema};
 use crate::secondary::SecondaryConfig;
 use crate::store::StoreConfig;
@@ -93,9 +94,23 @@ impl AuthDb {
         Ok(db)
     }
 
-    /// Creates every missing table (collection) and index of the schema.
+    /// Creates every missing table (collection) and index of the schema; changes nothing else.
+    /// An existing index or unique constraint that serves a schema index, whatever its name,
+    /// counts as present, so a database another tool laid out (Better Auth's own migration) is
+    /// left exactly as it is.
     pub async fn create_schema(&self) -> Result<()> {
-        self.backend.create_schema(&self.schema).await
+        let creatable = |d: &Difference| matches!(d, Difference::MissingTable { .. } | Difference::MissingIndex { .. });
+        let missing: Vec<Difference> = self.check_schema().await?.into_iter().filter(creatable).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.backend.migrate(&self.schema, &missing).await {
+            // Another process starting at the same time may have created them first.
+            if self.check_schema().await?.iter().any(creatable) {
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Compares the configured schema with the live database: every missing table, column and
@@ -105,24 +120,42 @@ impl AuthDb {
         Ok(diff(&self.schema, &live, |f, t| self.backend.accepts(f, t)))
     }
 
+    /// What [`AuthDb::migrate`] would do, without doing it: the safe changes, the statements
+    /// that make them, and the differences it refuses to close (with the reason).
+    pub async fn plan_migration(&self) -> Result<MigrationPlan> {
+        let mut plan = MigrationPlan::default();
+        for d in self.check_schema().await? {
+            match d.unsafe_reason(&self.schema) {
+                Some(reason) => plan.refused.push(Refusal { difference: d, reason }),
+                None => plan.changes.push(d),
+            }
+        }
+        plan.statements = self.backend.migration_statements(&self.schema, &plan.changes);
+        Ok(plan)
+    }
+
+    /// Makes the changes of `plan` (from [`AuthDb::plan_migration`]); refuses, changing nothing,
+    /// when the plan refuses anything.
+    pub async fn apply(&self, plan: &MigrationPlan) -> Result<()> {
+        if plan.is_refused() {
+            return Err(Error::UnsafeMigration(plan.refused.iter().map(ToString::to_string).collect()));
+        }
+        if !plan.changes.is_empty() {
+            self.backend.migrate(&self.schema, &plan.changes).await?;
+        }
+        Ok(())
+    }
+
     /// Creates what is missing (tables, columns, indexes) and returns what was missing; never
     /// alters or drops. When a difference cannot be closed safely (a type mismatch, a required
-    /// column without default on a table with rows), nothing is changed and the error lists it.
-    /// With `dry_run`, only reports.
+    /// column without default on a table with rows), nothing is changed and the error
+    /// ([`Error::UnsafeMigration`]) names each one and why. With `dry_run`, only reports.
     pub async fn migrate(&self, dry_run: bool) -> Result<Vec<Difference>> {
-        let differences = self.check_schema().await?;
-        let unsafe_ones: Vec<String> =
-            differences.iter().filter(|d| !d.is_safe(&self.schema)).map(ToString::to_string).collect();
-        if !unsafe_ones.is_empty() {
-            return Err(Error::InvalidSchema(format!(
-                "cannot migrate safely, nothing was changed: {}",
-                unsafe_ones.join("; ")
-            )));
+        let plan = self.plan_migration().await?;
+        if !dry_run || plan.is_refused() {
+            self.apply(&plan).await?;
         }
-        if !dry_run && !differences.is_empty() {
-            self.backend.migrate(&self.schema, &differences).await?;
-        }
-        Ok(differences)
+        Ok(plan.changes)
     }
 
     /// The backend underneath.

@@ -97,6 +97,10 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
+    /// `migrate` refused: closing these differences could alter or lose data (each says why).
+    /// Nothing was changed.
+    #[error("cannot migrate safely, nothing was changed: {}", .0.join("; "))]
+    UnsafeMigration(Vec<String>),
     /// The backend cannot do what was asked (a capability it does not have).
     #[error("unsupported by this backend: {0}")]
     Unsupported(String),

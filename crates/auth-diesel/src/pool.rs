@@ -10,6 +10,7 @@ use diesel::r2d2::{self, ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 
 use auth_core::Error;
+use auth_core::sql::sqlite_url::{SqliteMode, SqliteUrl};
 use auth_core::sql::{Dialect, Rows, Stmt};
 
 use crate::conn::SqlConn;
@@ -64,20 +65,32 @@ impl Default for PoolOptions {
 /// - PostgreSQL: `SET search_path` when [`ConnectionSetup::search_path`] is set.
 /// - MySQL / MariaDB: `SET time_zone = '+00:00'`, so database defaults (`CURRENT_TIMESTAMP(3)`)
 ///   are UTC like the values the adapter writes.
-/// - SQLite: `PRAGMA foreign_keys = ON` (per connection), a busy timeout, WAL and
-///   `synchronous = NORMAL`.
+/// - SQLite: `PRAGMA foreign_keys = ON` (per connection), a busy timeout, WAL when
+///   [`ConnectionSetup::wal`] asks for it, and `synchronous = NORMAL` when the database is in
+///   WAL mode.
 #[derive(Debug, Clone)]
 pub struct ConnectionSetup {
     /// PostgreSQL schema to put first on the search path.
     pub search_path: Option<String>,
     /// How long SQLite waits for a lock held by another connection.
     pub busy_timeout: Duration,
+    /// SQLite: switch the database to WAL (a lasting change of the file). Pools this crate
+    /// builds ask for it only for a file they create; an existing file keeps its owner's
+    /// journal mode.
+    pub wal: bool,
 }
 
 impl Default for ConnectionSetup {
     fn default() -> Self {
-        ConnectionSetup { search_path: None, busy_timeout: Duration::from_secs(5) }
+        ConnectionSetup { search_path: None, busy_timeout: Duration::from_secs(5), wal: false }
     }
+}
+
+/// A row of `PRAGMA journal_mode`.
+#[derive(diesel::QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
 }
 
 impl ConnectionSetup {
@@ -106,11 +119,16 @@ impl CustomizeConnection<MysqlConnection, r2d2::Error> for ConnectionSetup {
 
 impl CustomizeConnection<SqliteConnection, r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), r2d2::Error> {
+        use diesel::RunQueryDsl;
         let ms = self.busy_timeout.as_millis();
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {ms}; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-        ))
-        .map_err(r2d2::Error::QueryError)
+        conn.batch_execute(&format!("PRAGMA busy_timeout = {ms}; PRAGMA foreign_keys = ON;"))
+            .map_err(r2d2::Error::QueryError)?;
+        let pragma = if self.wal { "PRAGMA journal_mode = WAL" } else { "PRAGMA journal_mode" };
+        let mode: JournalMode = diesel::sql_query(pragma).get_result(conn).map_err(r2d2::Error::QueryError)?;
+        if mode.journal_mode.eq_ignore_ascii_case("wal") {
+            conn.batch_execute("PRAGMA synchronous = NORMAL;").map_err(r2d2::Error::QueryError)?;
+        }
+        Ok(())
     }
 }
 
@@ -167,11 +185,13 @@ impl Pools {
 pub(crate) enum Target {
     Pg(String),
     Mysql(String),
-    Sqlite { path: String, memory: bool },
+    /// `path`: the SQLite URI diesel opens; `new`: opening creates the file.
+    Sqlite { path: String, memory: bool, new: bool },
 }
 
 /// `postgres://`, `postgresql://`, `mysql://`, `mariadb://`; SQLite as `:memory:`, `file:…`,
-/// `sqlite://…`, `sqlite:…` or a plain path.
+/// `sqlite://…`, `sqlite:…` or a plain path, read as the ORMs read them
+/// ([`auth_core::sql::sqlite_url`]).
 pub(crate) fn parse_url(url: &str) -> Result<Target, Error> {
     let url = url.trim();
     if url.is_empty() {
@@ -186,19 +206,20 @@ pub(crate) fn parse_url(url: &str) -> Result<Target, Error> {
     if let Some(rest) = url.strip_prefix("mariadb://") {
         return Ok(Target::Mysql(format!("mysql://{rest}")));
     }
-    if matches!(url, ":memory:" | "sqlite::memory:" | "sqlite://:memory:" | "file::memory:") {
-        return Ok(Target::Sqlite { path: ":memory:".into(), memory: true });
-    }
-    if url.starts_with("file:") {
-        return Ok(Target::Sqlite { path: url.to_string(), memory: false });
-    }
-    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        return Ok(Target::Sqlite { path: rest.to_string(), memory: false });
-    }
-    if let Some((scheme, _)) = url.split_once("://") {
+    if let Some((scheme, _)) = url.split_once("://")
+        && scheme != "sqlite"
+        && scheme != "file"
+    {
         return Err(Error::connection(format!("unsupported database URL scheme `{scheme}://`")));
     }
-    Ok(Target::Sqlite { path: url.to_string(), memory: false })
+    let parsed = SqliteUrl::parse(url)?;
+    Ok(match parsed.uri(None) {
+        Some(uri) => {
+            let creates = matches!(parsed, SqliteUrl::File { mode: SqliteMode::Create, .. });
+            Target::Sqlite { path: uri, memory: false, new: creates && parsed.is_new() }
+        }
+        None => Target::Sqlite { path: ":memory:".into(), memory: true, new: false },
+    })
 }
 
 fn builder<C>(opts: &PoolOptions) -> r2d2::Builder<ConnectionManager<C>>
@@ -224,12 +245,13 @@ pub(crate) fn build(url: &str, opts: &PoolOptions) -> Result<Pools, Error> {
         Target::Mysql(u) => {
             Pools::Mysql(builder(opts).test_on_check_out(ping).build_unchecked(ConnectionManager::new(u)))
         }
-        Target::Sqlite { path, memory: false } => Pools::Sqlite(
-            builder(opts).test_on_check_out(false).build_unchecked(ConnectionManager::new(path)),
-            inline,
-        ),
+        Target::Sqlite { path, memory: false, new } => {
+            let mut opts = opts.clone();
+            opts.setup.wal |= new;
+            Pools::Sqlite(builder(&opts).test_on_check_out(false).build_unchecked(ConnectionManager::new(path)), inline)
+        }
         // One connection, never closed: each in-memory connection is its own database.
-        Target::Sqlite { path, memory: true } => Pools::Sqlite(
+        Target::Sqlite { path, memory: true, .. } => Pools::Sqlite(
             builder(opts)
                 .max_size(1)
                 .min_idle(Some(1))
@@ -251,9 +273,10 @@ mod tests {
         assert!(matches!(parse_url("postgres://u@h/db"), Ok(Target::Pg(_))));
         assert!(matches!(parse_url("postgresql://u@h/db"), Ok(Target::Pg(_))));
         assert_eq!(parse_url("mariadb://root@h/db").ok(), Some(Target::Mysql("mysql://root@h/db".into())));
-        assert_eq!(parse_url(":memory:").ok(), Some(Target::Sqlite { path: ":memory:".into(), memory: true }));
-        assert_eq!(parse_url("sqlite://a.db").ok(), Some(Target::Sqlite { path: "a.db".into(), memory: false }));
-        assert_eq!(parse_url("./a.db").ok(), Some(Target::Sqlite { path: "./a.db".into(), memory: false }));
+        assert_eq!(parse_url(":memory:").ok(), Some(Target::Sqlite { path: ":memory:".into(), memory: true, new: false }));
+        let sqlite = |path: &str| Some(Target::Sqlite { path: path.into(), memory: false, new: true });
+        assert_eq!(parse_url("sqlite://no-such.db?mode=rwc").ok(), sqlite("file:no-such.db?mode=rwc"));
+        assert_eq!(parse_url("./no-such.db").ok(), sqlite("file:./no-such.db?mode=rwc"));
         assert!(parse_url("redis://x").is_err());
         assert!(parse_url("").is_err());
     }

@@ -105,7 +105,7 @@ async fn violations_and_mismatch(kind: Kind) {
             "unknown field `role` on model `user`",
             write,
             read,
-            "invalid schema: cannot migrate safely, nothing was changed: missing column `user.tenant` (field `user.tenant`)",
+            "cannot migrate safely, nothing was changed: missing column `user.tenant` (field `user.tenant`): the field is required and has no default, and the table has rows: give the field a default or make it optional",
             "missing column `user.role` (field `user.role`)",
         ]
     );

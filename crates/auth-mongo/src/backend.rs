@@ -213,10 +213,6 @@ impl Backend for MongoBackend {
         "mongodb"
     }
 
-    async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        schema::create(&self.db, schema).await
-    }
-
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
         let model = op.model;
         let object_ids = op.relations.native_ids();
@@ -426,11 +422,15 @@ impl Backend for MongoBackend {
         schema::describe(&self.db, schema).await
     }
 
+    fn migration_statements(&self, schema: &Schema, differences: &[Difference]) -> Vec<String> {
+        schema::commands(schema, differences).iter().map(schema::Command::shell).collect()
+    }
+
     async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {
         if differences.is_empty() {
             return Ok(());
         }
-        schema::create(&self.db, schema).await
+        schema::run(&self.db, &schema::commands(schema, differences)).await
     }
 }
 

@@ -8,7 +8,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Connections run in WAL mode with foreign keys on and a busy timeout. Database calls run on a
+//! Connections run with foreign keys on and a busy timeout; a database file the adapter creates
+//! is put in WAL mode, an existing one keeps its journal mode ([`SqliteOptions::wal`]). Database calls run on a
 //! blocking thread, except single-row reads, which run inline when a connection is free and never
 //! wait for a lock ([`SqliteOptions::inline_reads`]). Dates are stored as ISO-8601 text with
 //! milliseconds and `Z`, booleans as 0/1, as Better Auth's own SQLite migrations do.
@@ -25,14 +26,16 @@ pub use open::SqliteOptions;
 use auth_core::{AuthDb, Error, Result, Schema};
 
 impl SqliteBackend {
-    /// Opens a database: `:memory:`, `file:./dev.db`, `sqlite://path`, or a plain path.
+    /// Opens a database: `:memory:`, `file:./dev.db` (a SQLite URI, as diesel takes it),
+    /// `sqlite://dev.db?mode=rwc` (as sqlx and SeaORM take it), or a plain path. The file is
+    /// created when missing unless the URL's `mode` is `ro` or `rw`.
     pub fn open(url: &str) -> Result<Self> {
         Self::open_with(url, &SqliteOptions::default())
     }
 
     /// Opens a database with pool options.
     pub fn open_with(url: &str, options: &SqliteOptions) -> Result<Self> {
-        let location = open::parse_location(url)?;
+        let location = auth_core::sql::sqlite_url::SqliteUrl::parse(url)?;
         let conns = open::open_all(&location, options)?;
         Ok(Self::from_pool(pool::Pool::new(conns, options)))
     }
@@ -41,7 +44,7 @@ impl SqliteBackend {
     /// switched on; the journal mode is left as it is).
     pub fn from_connection(conn: rusqlite::Connection) -> Result<Self> {
         let opts = SqliteOptions::default();
-        open::configure(&conn, opts.busy_timeout, false)
+        open::configure(&conn, opts.busy_timeout)
             .map_err(|e| Error::connection_from(format!("cannot configure SQLite connection: {e}"), e))?;
         Ok(Self::from_pool(pool::Pool::new(vec![conn], &opts)))
     }

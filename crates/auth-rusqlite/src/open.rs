@@ -6,6 +6,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use auth_core::Error;
+use auth_core::sql::sqlite_url::{SqliteMode, SqliteUrl};
 
 /// How to open the database.
 #[derive(Debug, Clone)]
@@ -21,6 +22,13 @@ pub struct SqliteOptions {
     /// lock (on `SQLITE_BUSY` it falls back to the blocking thread), but a page that is not in
     /// memory is read from disk on the async worker. Off: every call runs on a blocking thread.
     pub inline_reads: bool,
+    /// The journal mode. `None` (the default): a database file this call creates is switched to
+    /// WAL, an existing one keeps the mode its owner chose. `Some(true)`: switch to WAL (it stays
+    /// so, for every later user of the file). `Some(false)`: never switch.
+    pub wal: Option<bool>,
+    /// Open read-only: nothing is written, not even the journal mode, and a missing file is an
+    /// error instead of a new database (as `mode=ro` in the URL).
+    pub read_only: bool,
 }
 
 impl Default for SqliteOptions {
@@ -30,79 +38,74 @@ impl Default for SqliteOptions {
             acquire_timeout: Duration::from_secs(30),
             busy_timeout: Duration::from_secs(5),
             inline_reads: true,
+            wal: None,
+            read_only: false,
         }
     }
 }
 
-/// Where the database lives, parsed from what a user writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Location {
-    Memory,
-    Path(String),
-    Uri(String),
-}
-
-/// Accepts `:memory:`, `file:./dev.db`, `file:dev.db?mode=ro` (a URI), `sqlite://./dev.db`,
-/// `sqlite:dev.db` and plain paths.
-pub(crate) fn parse_location(url: &str) -> Result<Location, Error> {
-    let url = url.trim();
-    if url.is_empty() {
-        return Err(Error::connection("empty SQLite database path"));
-    }
-    if matches!(url, ":memory:" | "sqlite::memory:" | "sqlite://:memory:" | "file::memory:") {
-        return Ok(Location::Memory);
-    }
-    if let Some(rest) = url.strip_prefix("file:") {
-        return Ok(if rest.contains('?') { Location::Uri(url.to_string()) } else { Location::Path(rest.to_string()) });
-    }
-    if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-        return Ok(Location::Path(rest.to_string()));
-    }
-    if url.contains("://") {
-        return Err(Error::connection(format!("not a SQLite URL: `{}`", url.split("://").next().unwrap_or(url))));
-    }
-    Ok(Location::Path(url.to_string()))
-}
-
-/// Sets what every connection needs: foreign keys (per connection), a busy timeout, WAL, and
-/// stable query plans. Without the last (SQLite's QPSG), a database with `ANALYZE` statistics
-/// makes SQLite (built with STAT4, as the bundled one is) re-prepare a statement every time a
-/// parameter compared with an indexed column gets a new value: every session lookup paid a
-/// full parse and plan (≈10 µs, see docs/performance.md).
-pub(crate) fn configure(conn: &Connection, busy: Duration, wal: bool) -> rusqlite::Result<()> {
+/// Sets what every connection needs: foreign keys (per connection), a busy timeout, and stable
+/// query plans. Without the last (SQLite's QPSG), a database with `ANALYZE` statistics makes
+/// SQLite (built with STAT4, as the bundled one is) re-prepare a statement every time a
+/// parameter compared with an indexed column gets a new value: every session lookup paid a full
+/// parse and plan (≈10 µs, see docs/performance.md).
+pub(crate) fn configure(conn: &Connection, busy: Duration) -> rusqlite::Result<()> {
     conn.busy_timeout(busy)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-    conn.execute_batch("PRAGMA foreign_keys = ON;")?;
-    if wal {
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON;")
+}
+
+/// With `wal`, switches the database to WAL (a lasting change of the file). Then, when the
+/// database is in WAL mode, sets this connection's `synchronous = NORMAL` (safe in WAL, and
+/// the mode's point).
+fn journal(conn: &Connection, wal: bool) -> rusqlite::Result<()> {
+    let pragma = if wal { "PRAGMA journal_mode = WAL" } else { "PRAGMA journal_mode" };
+    let mode: String = conn.query_row(pragma, [], |r| r.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
         conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
     }
     Ok(())
 }
 
-pub(crate) fn open_all(loc: &Location, opts: &SqliteOptions) -> Result<Vec<Connection>, Error> {
-    let err = |e: rusqlite::Error| Error::connection_from(format!("cannot open SQLite database: {e}"), e);
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    match loc {
-        Location::Memory => {
-            let conn = Connection::open_in_memory().map_err(err)?;
-            configure(&conn, opts.busy_timeout, false).map_err(err)?;
-            Ok(vec![conn])
-        }
-        Location::Path(p) | Location::Uri(p) => {
-            let size = opts.pool_size.max(1);
-            let mut out = Vec::with_capacity(size);
-            for _ in 0..size {
-                let conn = Connection::open_with_flags(p, flags).map_err(err)?;
-                configure(&conn, opts.busy_timeout, true).map_err(err)?;
-                out.push(conn);
-            }
-            Ok(out)
-        }
+pub(crate) fn open_all(url: &SqliteUrl, opts: &SqliteOptions) -> Result<Vec<Connection>, Error> {
+    let Some(path) = url.path() else {
+        let conn = Connection::open_in_memory().map_err(|e| Error::connection_from(format!("cannot open SQLite database: {e}"), e))?;
+        configure(&conn, opts.busy_timeout).map_err(|e| Error::connection_from(format!("cannot open SQLite database: {e}"), e))?;
+        return Ok(vec![conn]);
+    };
+    let shown = path.display();
+    let own = match url {
+        SqliteUrl::File { mode, .. } => *mode,
+        SqliteUrl::Memory => SqliteMode::Create,
+    };
+    let mode = if opts.read_only { SqliteMode::ReadOnly } else { own };
+    let uri = url.uri(Some(mode)).unwrap_or_default();
+    // rusqlite ends an open error with the URI it was given; the path says it better.
+    let err = |e: rusqlite::Error| {
+        let e = e.to_string();
+        let e = e.strip_suffix(&format!(": {uri}")).unwrap_or(&e);
+        Error::connection(format!("cannot open SQLite database {shown}: {e}"))
+    };
+    let new = url.is_new();
+    if new && mode != SqliteMode::Create {
+        return Err(Error::connection(format!("no SQLite database at {shown}")));
     }
+    let flags = OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | match mode {
+            SqliteMode::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
+            SqliteMode::ReadWrite => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            SqliteMode::Create => OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        };
+    let wal = mode != SqliteMode::ReadOnly && opts.wal.unwrap_or(new);
+    let size = opts.pool_size.max(1);
+    let mut out = Vec::with_capacity(size);
+    for i in 0..size {
+        let conn = Connection::open_with_flags(&uri, flags).map_err(err)?;
+        configure(&conn, opts.busy_timeout).and_then(|()| journal(&conn, wal && i == 0)).map_err(err)?;
+        out.push(conn);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -113,17 +116,7 @@ mod tests {
     fn connections_keep_stable_plans() {
         let conn = Connection::open_in_memory().unwrap();
         assert!(!conn.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG).unwrap());
-        configure(&conn, Duration::from_secs(1), false).unwrap();
+        configure(&conn, Duration::from_secs(1)).unwrap();
         assert!(conn.db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG).unwrap());
-    }
-
-    #[test]
-    fn urls_parse() {
-        assert_eq!(parse_location(":memory:").unwrap(), Location::Memory);
-        assert_eq!(parse_location("file:./dev.db").unwrap(), Location::Path("./dev.db".into()));
-        assert_eq!(parse_location("sqlite://a.db").unwrap(), Location::Path("a.db".into()));
-        assert_eq!(parse_location("file:a.db?mode=rwc").unwrap(), Location::Uri("file:a.db?mode=rwc".into()));
-        assert!(parse_location("postgres://x").is_err());
-        assert!(parse_location("").is_err());
     }
 }

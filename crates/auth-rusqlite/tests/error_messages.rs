@@ -19,7 +19,7 @@ async fn cannot_open() {
     let err = auth_rusqlite::connect("file:/no/such/dir/dev.db", Schema::better_auth()).await.expect_err("fails");
     assert_eq!(
         err.to_string(),
-        "connection error: cannot open SQLite database: unable to open database file: /no/such/dir/dev.db"
+        "connection error: cannot open SQLite database /no/such/dir/dev.db: unable to open database file"
     );
     let err = auth_rusqlite::connect("postgres://localhost/app", Schema::better_auth()).await.expect_err("fails");
     assert_eq!(err.to_string(), "connection error: not a SQLite URL: `postgres`");

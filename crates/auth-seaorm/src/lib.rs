@@ -31,27 +31,45 @@ pub use sea_orm;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+use auth_core::sql::sqlite_url::{SqliteMode, SqliteUrl, file_is_wal};
 use auth_core::{AuthDb, Error, Result, Schema};
 
 /// SeaORM connect options with this adapter's defaults for `url`: no ping before every
-/// acquire and no statement logging; on SQLite WAL, foreign keys, a 5 s busy timeout, the file
-/// created when missing and 4 connections (1 for in-memory databases). Adjust the pool
-/// (`max_connections`, `acquire_timeout`, ...) on the returned value.
+/// acquire and no statement logging; on SQLite foreign keys, a 5 s busy timeout, the file
+/// created when missing unless the URL has a `mode`, and 4 connections (1 for in-memory
+/// databases). A database file these options create is put in WAL mode (`synchronous =
+/// NORMAL`); an existing file keeps the journal mode its owner chose (`synchronous = NORMAL`
+/// only when that is WAL). Adjust the pool (`max_connections`, `acquire_timeout`, ...) on the
+/// returned value.
 ///
 /// The workspace bundles SQLite 3.51.3 (`libsqlite3-sys` 0.37): 3.51.1 could deadlock when
 /// connections to one WAL database opened and closed concurrently, as a pool does.
 pub fn options(url: &str) -> ConnectOptions {
+    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
     let mut o = ConnectOptions::new(url);
     o.test_before_acquire(false).sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let parsed = SqliteUrl::parse(url);
+        let memory = matches!(parsed, Ok(SqliteUrl::Memory));
+        let create = !url.contains("mode=");
+        let creates = matches!(&parsed, Ok(SqliteUrl::File { mode: SqliteMode::Create, .. }));
+        let (new, wal) = match parsed.as_ref().ok().and_then(SqliteUrl::path) {
+            Some(path) => (creates && parsed.as_ref().is_ok_and(SqliteUrl::is_new), file_is_wal(path)),
+            None => (false, false),
+        };
         o.max_connections(if memory { 1 } else { 4 });
-        o.map_sqlx_sqlite_opts(|s| {
-            s.foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5))
-                .create_if_missing(true)
-                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        o.map_sqlx_sqlite_opts(move |s| {
+            let mut s = s.foreign_keys(true).busy_timeout(Duration::from_secs(5));
+            if create {
+                s = s.create_if_missing(true);
+            }
+            if new {
+                s = s.journal_mode(SqliteJournalMode::Wal);
+            }
+            if new || wal {
+                s = s.synchronous(SqliteSynchronous::Normal);
+            }
+            s
         });
     }
     o

@@ -97,7 +97,7 @@ async fn required_column_on_table_with_rows_is_refused(ctx: Ctx) -> Result<()> {
         return Ok(());
     }
     let e = next.migrate(false).await;
-    assert!(matches!(&e, Err(auth_core::Error::InvalidSchema(m)) if m.contains("tenant")), "{e:?}");
+    assert!(matches!(&e, Err(auth_core::Error::UnsafeMigration(m)) if m.iter().any(|m| m.contains("tenant"))), "{e:?}");
     let after = next.check_schema().await?;
     assert!(
         after.iter().any(|x| matches!(x, Difference::MissingTable { model, .. } if model == "passkey")),

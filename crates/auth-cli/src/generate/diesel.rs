@@ -8,25 +8,35 @@ use auth_core::{Field, FieldType, Model, Schema};
 use super::names::snake;
 use super::{File, Origin, sql};
 
-/// The migration folder, as diesel_cli lays it out.
+/// The first auth migration's folder, as diesel_cli lays them out (`<version>_<name>`; the
+/// version sorts before any of the project's own).
 pub const MIGRATION: &str = "migrations/00000000000001_auth_schema";
 
-/// The diesel files.
+/// The diesel files for a project that has none yet: the migration folder and `src/schema.rs`.
 pub fn files(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> Vec<File> {
+    let step = super::step::first(schema, dialect);
+    let snapshot = super::snapshot::of(schema, dialect);
     vec![
         File {
             path: format!("{MIGRATION}/up.sql").into(),
-            text: sql::up_sql(schema, dialect, origin, "diesel"),
+            text: up_sql(&step.up, &snapshot, origin),
         },
         File {
             path: format!("{MIGRATION}/down.sql").into(),
-            text: sql::down_sql(schema, dialect, origin, "diesel"),
+            text: sql::script(&step.down, origin, "diesel"),
         },
         File {
             path: "src/schema.rs".into(),
             text: schema_rs(schema, dialect, origin),
         },
     ]
+}
+
+/// A migration's `up.sql`: the statements and the snapshot they bring the database to.
+pub fn up_sql(up: &[String], snapshot: &str, origin: &Origin<'_>) -> String {
+    let mut text = sql::script(up, origin, "diesel");
+    text.push_str(&format!("\n-- {}{snapshot}\n", super::snapshot::MARK));
+    text
 }
 
 fn sql_type(field: &Field, dialect: Dialect) -> &'static str {
@@ -48,20 +58,20 @@ fn table_ident(m: &Model) -> String {
     snake(&m.table)
 }
 
-fn schema_rs(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> String {
-    let mut out = origin.header("//", "diesel");
+/// One `diesel::table!` block per model: (SQL table name, Rust name, block).
+pub fn table_blocks(schema: &Schema, dialect: Dialect) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
     for m in schema.models() {
         let ident = table_ident(m);
-        out.push('\n');
-        out.push_str("diesel::table! {\n");
+        let mut block = String::from("diesel::table! {\n");
         if ident != m.table {
-            let _ = writeln!(out, "    #[sql_name = \"{}\"]", m.table);
+            let _ = writeln!(block, "    #[sql_name = \"{}\"]", m.table);
         }
-        let _ = writeln!(out, "    {ident} ({}) {{", snake(&m.id().name));
+        let _ = writeln!(block, "    {ident} ({}) {{", snake(&m.id().name));
         for f in &m.fields {
             let col = snake(&f.name);
             if col != f.column {
-                let _ = writeln!(out, "        #[sql_name = \"{}\"]", f.column);
+                let _ = writeln!(block, "        #[sql_name = \"{}\"]", f.column);
             }
             let ty = sql_type(f, dialect);
             let ty = if f.required || f.name == "id" {
@@ -69,10 +79,16 @@ fn schema_rs(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> String {
             } else {
                 format!("Nullable<{ty}>")
             };
-            let _ = writeln!(out, "        {col} -> {ty},");
+            let _ = writeln!(block, "        {col} -> {ty},");
         }
-        out.push_str("    }\n}\n");
+        block.push_str("    }\n}\n");
+        out.push((m.table.clone(), ident, block));
     }
+    out
+}
+
+/// `diesel::joinable!` for each single reference to another model's id.
+pub fn joinables(schema: &Schema) -> Vec<String> {
     let mut joins = Vec::new();
     for m in schema.models() {
         for target in schema.models() {
@@ -87,7 +103,7 @@ fn schema_rs(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> String {
                 .collect();
             if refs.len() == 1 && m.name != target.name {
                 joins.push(format!(
-                    "diesel::joinable!({} -> {} ({}));\n",
+                    "diesel::joinable!({} -> {} ({}));",
                     table_ident(m),
                     table_ident(target),
                     snake(&refs[0].name)
@@ -95,9 +111,23 @@ fn schema_rs(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> String {
             }
         }
     }
+    joins
+}
+
+/// `src/schema.rs` on its own: the blocks, the joins, every table allowed in one query.
+pub fn schema_rs(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> String {
+    let mut out = origin.schema_header("//", "diesel");
+    for (_, _, block) in table_blocks(schema, dialect) {
+        out.push('\n');
+        out.push_str(&block);
+    }
+    let joins = joinables(schema);
     if !joins.is_empty() {
         out.push('\n');
-        joins.iter().for_each(|j| out.push_str(j));
+        joins.iter().for_each(|j| {
+            out.push_str(j);
+            out.push('\n');
+        });
     }
     out.push_str("\ndiesel::allow_tables_to_appear_in_same_query!(\n");
     for m in schema.models() {

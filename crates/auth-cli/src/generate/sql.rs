@@ -15,25 +15,16 @@ pub fn file(schema: &Schema, dialect: Dialect, origin: &Origin<'_>) -> File {
 
 /// The DDL as one script, with the generated-file header.
 pub fn up_sql(schema: &Schema, dialect: Dialect, origin: &Origin<'_>, target: &str) -> String {
-    let mut text = origin.header("--", target);
-    for stmt in sql::create_schema(dialect, schema) {
-        text.push('\n');
-        text.push_str(&stmt);
-        text.push_str(";\n");
-    }
-    text
+    script(&sql::create_schema(dialect, schema), origin, target)
 }
 
-/// DROP TABLE for every table, referencing tables first.
-pub fn down_sql(schema: &Schema, dialect: Dialect, origin: &Origin<'_>, target: &str) -> String {
+/// Statements as a script, each ended by `;`, after the generated-file header.
+pub fn script(statements: &[String], origin: &Origin<'_>, target: &str) -> String {
     let mut text = origin.header("--", target);
-    let mut models = schema.models_in_dependency_order();
-    models.reverse();
-    for m in models {
-        text.push_str(&format!(
-            "\nDROP TABLE IF EXISTS {};\n",
-            dialect.quote(&m.table)
-        ));
+    for stmt in statements {
+        text.push('\n');
+        text.push_str(stmt);
+        text.push_str(";\n");
     }
     text
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::live::LiveSchema;
+use super::live::{LiveIndex, LiveSchema};
 use super::{Field, Index, Schema};
 
 /// One difference between the configured schema and the live database.
@@ -29,8 +29,9 @@ pub enum Difference {
         /// The table holds rows.
         table_has_rows: bool,
     },
-    /// An index the schema needs does not exist (any index on the column, with the same
-    /// uniqueness, counts, whatever its name).
+    /// An index the schema needs does not exist. Whatever its name, a unique index or unique
+    /// constraint on exactly the column satisfies a unique index; any index led by the column
+    /// satisfies a plain one.
     MissingIndex {
         /// The model.
         model: String,
@@ -88,15 +89,46 @@ impl Difference {
     /// a missing table or index, or a missing column that is optional, has a default, or goes
     /// into an empty table.
     pub fn is_safe(&self, schema: &Schema) -> bool {
+        self.unsafe_reason(schema).is_none()
+    }
+
+    /// Why `migrate` will not close this difference itself, or `None` when it can.
+    pub fn unsafe_reason(&self, schema: &Schema) -> Option<&'static str> {
         match self {
-            Difference::MissingTable { .. } | Difference::MissingIndex { .. } => true,
+            Difference::MissingTable { .. } | Difference::MissingIndex { .. } => None,
             Difference::MissingColumn { model, field, table_has_rows, .. } => {
                 let f = schema.model(model).and_then(|m| m.field(field));
-                !table_has_rows || f.is_ok_and(|f| !f.required || f.default.is_some())
+                let fillable = !table_has_rows || f.is_ok_and(|f| !f.required || f.default.is_some());
+                (!fillable).then_some(
+                    "the field is required and has no default, and the table has rows: give the field a default or make it optional",
+                )
             }
-            Difference::TypeMismatch { .. } | Difference::Nullable { .. } => false,
+            Difference::TypeMismatch { .. } => {
+                Some("migrate never changes an existing column's type: convert the column yourself")
+            }
+            Difference::Nullable { .. } => {
+                Some("migrate never changes an existing column: fill its NULLs and add NOT NULL yourself, or make the field optional")
+            }
         }
     }
+
+    /// The table the difference is in.
+    pub fn table(&self) -> &str {
+        match self {
+            Difference::MissingTable { table, .. }
+            | Difference::MissingColumn { table, .. }
+            | Difference::MissingIndex { table, .. }
+            | Difference::TypeMismatch { table, .. }
+            | Difference::Nullable { table, .. } => table,
+        }
+    }
+}
+
+/// Whether a live index serves `index`: a unique one must be a unique index (or constraint) on
+/// exactly its column; a plain one is served by any index whose first column is its column.
+fn serves(live: &LiveIndex, index: &Index) -> bool {
+    let leads = live.columns.first().is_some_and(|c| c.eq_ignore_ascii_case(&index.column));
+    if index.unique { live.unique && live.columns.len() == 1 && leads } else { leads }
 }
 
 /// Compares `schema` with `live`. `accepts(field, live_type)` says whether a live column type
@@ -136,10 +168,7 @@ pub fn diff(schema: &Schema, live: &LiveSchema, accepts: impl Fn(&Field, &str) -
             }
         }
         for index in model.indexes() {
-            let present = table.indexes.iter().any(|i| {
-                i.columns.len() == 1 && i.columns[0].eq_ignore_ascii_case(&index.column) && i.unique == index.unique
-            });
-            if !present {
+            if !table.indexes.iter().any(|i| serves(i, &index)) {
                 out.push(Difference::MissingIndex { model: model.name.clone(), table: model.table.clone(), index });
             }
         }

@@ -7,6 +7,7 @@
 pub mod diff;
 mod field;
 pub mod live;
+pub mod plan;
 mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};

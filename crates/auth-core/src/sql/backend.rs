@@ -52,11 +52,6 @@ impl<B: SqlBackend> Backend for B {
         self.dialect().name()
     }
 
-    async fn create_schema(&self, schema: &Schema) -> Result<()> {
-        let d = self.dialect();
-        self.run(flow::ddl(d, super::create_schema(d, schema))).await?.map_err(|e| e.into_error(d, None))
-    }
-
     async fn insert(&self, op: Insert<'_>) -> Result<Vec<Value>> {
         let d = self.dialect();
         self.run(flow::insert(d, &op)).await?.map_err(|e| e.into_error(d, Some(op.model)))
@@ -100,6 +95,10 @@ impl<B: SqlBackend> Backend for B {
 
     fn accepts(&self, field: &Field, live_type: &str) -> bool {
         self.dialect().accepts(field, live_type)
+    }
+
+    fn migration_statements(&self, schema: &Schema, differences: &[Difference]) -> Vec<String> {
+        super::migration(self.dialect(), schema, differences)
     }
 
     async fn migrate(&self, schema: &Schema, differences: &[Difference]) -> Result<()> {

@@ -2,12 +2,14 @@
 
 use super::Dialect;
 use crate::schema::diff::Difference;
-use crate::schema::{DefaultValue, Field, FieldType, Model, Schema};
+use crate::schema::{DefaultValue, Field, FieldType, Index, Model, Schema};
 use crate::value::Value;
 
 /// Statements creating every table and index of `schema` that does not exist yet, referenced
 /// tables (with their unique indexes, which references to non-id fields need) first. Running
-/// them twice changes nothing.
+/// them twice changes nothing: tables are `CREATE TABLE IF NOT EXISTS`; indexes are
+/// `CREATE INDEX IF NOT EXISTS` on PostgreSQL and SQLite, and part of the `CREATE TABLE` on
+/// MySQL, which has no `IF NOT EXISTS` for indexes (MySQL 8.0, 8.4 and 9.x reject it).
 pub fn create_schema(dialect: Dialect, schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     for m in schema.models_in_dependency_order() {
@@ -59,25 +61,36 @@ pub fn create_table(dialect: Dialect, schema: &Schema, model: &Model) -> String 
             ));
         }
     }
+    if dialect == Dialect::Mysql {
+        for i in model.indexes() {
+            let kind = if i.unique { "UNIQUE KEY" } else { "KEY" };
+            cols.push(format!("{kind} {} ({})", q(&i.name), q(&i.column)));
+        }
+    }
     let suffix = if dialect == Dialect::Mysql { " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" } else { "" };
     format!("CREATE TABLE IF NOT EXISTS {} (\n  {}\n){suffix}", q(&model.table), cols.join(",\n  "))
 }
 
-/// `CREATE [UNIQUE] INDEX IF NOT EXISTS` for each index of one model.
+/// The indexes of one model that [`create_table`] does not create itself: every index on
+/// PostgreSQL and SQLite, none on MySQL (its `CREATE TABLE` holds them).
 pub fn create_indexes(dialect: Dialect, model: &Model) -> Vec<String> {
-    model
-        .indexes()
-        .into_iter()
-        .map(|i| {
-            format!(
-                "CREATE {}INDEX IF NOT EXISTS {} ON {} ({})",
-                if i.unique { "UNIQUE " } else { "" },
-                dialect.quote(&i.name),
-                dialect.quote(&model.table),
-                dialect.quote(&i.column)
-            )
-        })
-        .collect()
+    if dialect == Dialect::Mysql {
+        return Vec::new();
+    }
+    model.indexes().iter().map(|i| create_index(dialect, &model.table, i)).collect()
+}
+
+/// One `CREATE [UNIQUE] INDEX`: `IF NOT EXISTS` on PostgreSQL and SQLite; on MySQL, whose 8.x
+/// and 9.x releases have no such clause, callers look the index up first (the live schema).
+pub fn create_index(dialect: Dialect, table: &str, index: &Index) -> String {
+    format!(
+        "CREATE {}INDEX {}{} ON {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        if dialect == Dialect::Mysql { "" } else { "IF NOT EXISTS " },
+        dialect.quote(&index.name),
+        dialect.quote(table),
+        dialect.quote(&index.column)
+    )
 }
 
 /// Statements that close the safe `differences` (see [`Difference::is_safe`]): create missing
@@ -101,13 +114,7 @@ pub fn migration(dialect: Dialect, schema: &Schema, differences: &[Difference]) 
                     rest.extend(add_column(dialect, schema, m, f));
                 }
             }
-            Difference::MissingIndex { table, index, .. } => rest.push(format!(
-                "CREATE {}INDEX IF NOT EXISTS {} ON {} ({})",
-                if index.unique { "UNIQUE " } else { "" },
-                dialect.quote(&index.name),
-                dialect.quote(table),
-                dialect.quote(&index.column)
-            )),
+            Difference::MissingIndex { table, index, .. } => rest.push(create_index(dialect, table, index)),
             Difference::TypeMismatch { .. } | Difference::Nullable { .. } => {}
         }
     }
@@ -122,6 +129,13 @@ fn add_column(dialect: Dialect, schema: &Schema, model: &Model, field: &Field) -
         col.push_str(" NOT NULL");
         let default = match &field.default {
             Some(DefaultValue::Now) => Some(dialect.now_default().to_string()),
+            // MySQL 8 takes a default on TEXT and JSON columns only as an expression (8.0.13+);
+            // MariaDB takes both forms.
+            Some(DefaultValue::Value(v))
+                if dialect == Dialect::Mysql && matches!(dialect.column_type(field), "mediumtext" | "json") =>
+            {
+                Some(format!("({})", dialect.literal(v)))
+            }
             Some(DefaultValue::Value(v)) => Some(dialect.literal(v)),
             // SQLite cannot add a NOT NULL column without a default, even to an empty table.
             None if dialect == Dialect::Sqlite => Some(dialect.literal(&zero(field))),
@@ -205,6 +219,55 @@ mod tests {
         );
         assert_eq!(Dialect::Mysql.literal(&Value::from("a\\b'c")), "'a\\\\b''c'");
         assert_eq!(Dialect::Postgres.literal(&Value::Bool(true)), "true");
+    }
+
+    /// MySQL 8.0.13+ and MariaDB both document every statement: no `IF NOT EXISTS` but on
+    /// `CREATE TABLE` (MySQL has no `CREATE INDEX IF NOT EXISTS`), defaults on TEXT and JSON
+    /// columns as expressions (MySQL refuses literal ones there).
+    #[test]
+    fn mysql_statements_are_mysql_8s() {
+        let mut cfg = SchemaConfig::default()
+            .field("user", Field::string("role").default_value("user"))
+            .field("user", Field::new("tags", FieldType::Json).default_value("[]"))
+            .field("user", Field::string("code").unique())
+            .field("session", Field::string("device").index());
+        for p in crate::Plugin::ALL {
+            cfg = cfg.plugin(p);
+        }
+        let schema = cfg.build().unwrap();
+        let mut statements = create_schema(Dialect::Mysql, &schema);
+        let diffs: Vec<Difference> = schema
+            .models()
+            .iter()
+            .flat_map(|m| {
+                let cols = m.fields.iter().skip(1).map(|f| Difference::MissingColumn {
+                    model: m.name.clone(),
+                    field: f.name.clone(),
+                    table: m.table.clone(),
+                    column: f.column.clone(),
+                    table_has_rows: false,
+                });
+                let idx = m.indexes().into_iter().map(|index| Difference::MissingIndex {
+                    model: m.name.clone(),
+                    table: m.table.clone(),
+                    index,
+                });
+                cols.chain(idx).collect::<Vec<_>>()
+            })
+            .collect();
+        statements.extend(migration(Dialect::Mysql, &schema, &diffs));
+        assert!(statements.iter().any(|s| s.contains("UNIQUE KEY `user_email_uidx` (`email`)")));
+        assert!(statements.iter().any(|s| s == "CREATE UNIQUE INDEX `user_code_uidx` ON `user` (`code`)"));
+        for s in &statements {
+            let rest = s.strip_prefix("CREATE TABLE IF NOT EXISTS ").unwrap_or(s);
+            assert!(!rest.contains("IF NOT EXISTS") && !rest.contains("IF EXISTS"), "{s}");
+            for ty in ["mediumtext", "json"] {
+                if let Some((_, after)) = s.split_once(&format!(" {ty} NOT NULL DEFAULT ")) {
+                    assert!(after.starts_with('('), "an expression default on {ty}: {s}");
+                }
+            }
+        }
+        assert!(statements.contains(&"ALTER TABLE `user` ADD COLUMN `role` mediumtext NOT NULL DEFAULT ('user')".to_string()));
     }
 
     #[test]

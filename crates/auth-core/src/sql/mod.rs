@@ -14,11 +14,12 @@ pub mod describe;
 mod dialect;
 mod error;
 mod flow;
+pub mod sqlite_url;
 mod statement;
 
 pub use backend::SqlBackend;
 pub use connection::{Connection, Rows, ready};
-pub use ddl::{create_indexes, create_schema, create_table, migration};
+pub use ddl::{create_index, create_indexes, create_schema, create_table, migration};
 pub use dialect::Dialect;
 pub use error::{DbError, Facts, Kind};
 pub use flow::Job;
